@@ -1,0 +1,3 @@
+from script2rp.cli import main
+
+raise SystemExit(main())
