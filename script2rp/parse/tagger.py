@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from script2rp.model import LineType, TaggedLine, TextForm
 
@@ -53,22 +54,21 @@ _HEADING_KW = re.compile(
     re.IGNORECASE,
 )
 _TIME_OF_DAY = (
-    r"(?:DAY|NIGHT|MORNING|EVENING|AFTERNOON|DUSK|DAWN|SUNSET|SUNRISE|NOON|MIDNIGHT|"
-    r"LATER|MOMENTS? LATER|(?:A )?(?:FEW )?(?:MINUTES?|HOURS?|SECONDS?) LATER|CONTINUOUS|SAME|SAME TIME|"
-    r"NEXT DAY|PRESENT|MAGIC HOUR|TWILIGHT|LATE NIGHT|EARLY MORNING)"
+    r"(?:(?:LATE|EARLY|MID|NEXT|THAT|SAME|LATER THAT)[ -])?(?:DAY|NIGHT|MORNING|EVENING|AFTERNOON|DUSK|DAWN|SUNSET|SUNRISE|"
+    r"NOON|MIDNIGHT|LATER|MOMENTS? LATER|A (?:LITTLE|BIT|MOMENT|WHILE) LATER|(?:A )?(?:FEW )?(?:MINUTES?|HOURS?|SECONDS?) LATER|CONTINUOUS|SAME|"
+    r"SAME TIME|PRESENT|MAGIC HOUR|TWILIGHT|DAYTIME|NIGHTTIME)"
 )
 _HEADING_NO_KW = re.compile(
-    r"^[A-Z0-9][A-Z0-9 .,'’&/#()]*\s(?:-|--|–|—)\s*(?:[A-Z0-9 .,'’&/#()-]*\s(?:-|--|–|—)\s*)?" + _TIME_OF_DAY + r"\b[A-Z0-9 .,()'-]*$"
+    r"^(?:-+\s*)?[A-Z0-9][A-Z0-9 .,'’&/#()-]*?\s?(?:-|--|–|—)\s*" + _TIME_OF_DAY + r"\b[^a-z]{0,60}$"
 )
 _SEGMENT = re.compile(
     r"^(?:(?:BEGIN|START|END)\s+(?:OF\s+)?)?(?:MONTAGE|SERIES OF SHOTS|FLASHBACK|FLASH ?BACK|DREAM SEQUENCE|INTERCUT)\b"
     r"|^(?:BACK TO (?:PRESENT|THE PRESENT|REALITY))\b",
 )
 _TRANSITION = re.compile(
-    r"^(?:[A-Z][A-Z .'’-]*\s)?(?:TO|IN|OUT|BACK TO)\s*[:.]?$"  # CUT TO:, SMASH CUT TO:, FADE IN:, FADE OUT.
-    r"|^(?:FADE|CUT|DISSOLVE|SMASH|MATCH|JUMP|TIME|WIPE|IRIS|SHOCK)\b[A-Z .'’-]*(?:TO|IN|OUT|CUT|BLACK|WHITE|UP)\s*[:.]?$"
-    r"|^(?:CUT|DISSOLVE|FADE|WIPE)\s*(?:TO)?\s*:$"
-    r"|^(?:THE END|END CREDITS|ROLL CREDITS)\.?$"
+    r"^[A-Z][A-Z .'’-]*\bTO:$"  # CUT TO:, SMASH CUT TO:, BACK TO:
+    r"|^(?:FADE|CUT|DISSOLVE|SMASH|MATCH|JUMP|TIME|WIPE|IRIS|SHOCK|FLASH)\b[A-Z .'’-]{0,25}[:.]?$"
+    r"|^(?:THE END|END CREDITS|ROLL CREDITS|INTERCUT(?: WITH)?:?)\.?$"
 )
 _SHOT = re.compile(
     r"^(?:ANGLE(?:\s+ON)?|CLOSE(?:\s*-?\s*UP|\s+ON|\s+SHOT)?|EXTREME CLOSE|ECU|CU|INSERT|WIDE(?:\s+ON|\s+SHOT|\s+ANGLE)?|"
@@ -86,6 +86,8 @@ _DUAL_SPLIT = re.compile(r"\S\s{4,}\S")
 _TRAILING_NOISE = re.compile(r"(?:\s+\*+|\s+" + _SCENE_NO + r"\s*\**)$")
 _LEADING_SCENE_NO = re.compile(r"^" + _SCENE_NO + r"\s+(?=\S)")
 _NUMBERED = re.compile(r"^(" + _SCENE_NO + r")\s+\S.*\S\s+\1\s*\**$")
+_TRAILING_LETTER = re.compile(r"(?<=\S)\s{4,}[A-Za-z]$")
+_DIGIT_NEAR_START = re.compile(r".{0,3}\d")
 _WORD = re.compile(r"[A-Za-z0-9]")
 
 BLANK: LineType = "blank"
@@ -97,6 +99,8 @@ class _Line:
     text: str  # stripped
     indent: int
     core: str  # text without scene numbers and revision marks
+    furniture: bool  # page number, CONTINUED, (MORE), revision header...
+    debris: bool = False  # a stray letter from a PDF watermark: layout-wise a blank line
 
 
 @dataclass(slots=True)
@@ -109,9 +113,12 @@ class Layout:
     dialogue_width: int  # usual right edge of dialogue lines
     action_width: int
     indented: bool  # cues/dialogue sit right of the action column
+    names: frozenset[str] = frozenset()  # recurring cue-like lines: speaker names in any case
 
 
 def _strip_core(text: str) -> str:
+    if not (text[-1].isdigit() or text[-1] == "*" or _DIGIT_NEAR_START.match(text)):
+        return text
     core = _TRAILING_NOISE.sub("", text)
     core = _LEADING_SCENE_NO.sub("", core) if core != text or _LEADING_SCENE_NO.match(text) else core
     return core.strip()
@@ -120,16 +127,27 @@ def _strip_core(text: str) -> str:
 def _prep(lines: list[str]) -> list[_Line]:
     out = []
     for line in lines:
-        raw = line.expandtabs(8).rstrip()
+        raw = (line.expandtabs(8) if "\t" in line else line).rstrip()
+        if len(raw) > 8 and raw[-2] == " " and raw[-1].isalpha():
+            raw = _TRAILING_LETTER.sub("", raw)
         text = raw.lstrip()
-        out.append(_Line(raw, text, len(raw) - len(text), _strip_core(text) if text else ""))
+        if len(text) == 1 and text.isalpha():
+            out.append(_Line(raw, text, len(raw) - 1, text, True, debris=True))
+        elif text:
+            out.append(_Line(raw, text, len(raw) - len(text), _strip_core(text), is_page_marker(text)))
+        else:
+            out.append(_Line("", "", 0, "", False))
     return out
 
 
 def is_page_marker(text: str) -> bool:
-    if _PAGE_MARKER.match(text):
+    if (len(text) <= 45 or "   " in text) and _PAGE_MARKER.match(text):
         return True
-    return bool(_REVISION.search(text)) and len(text) < 90 and not text.endswith(("?", "!"))
+    return (
+        len(text) < 90
+        and (text[-1].isdigit() or "evis" in text or "EVIS" in text or (text[-1] == "." and text[-2:-1].isdigit()))
+        and bool(_REVISION.search(text))
+    )
 
 
 def cue_name(core: str) -> str | None:
@@ -142,6 +160,7 @@ def cue_name(core: str) -> str | None:
     return name
 
 
+@lru_cache(maxsize=8192)
 def _looks_like_cue_caps(core: str) -> bool:
     name = cue_name(core)
     if name is None or not _CUE_NAME.match(name) or _SENTENCE_END.search(name):
@@ -151,6 +170,7 @@ def _looks_like_cue_caps(core: str) -> bool:
     return not (_TRANSITION.match(core) or _HEADING_KW.match(core) or _SHOT.match(name))
 
 
+@lru_cache(maxsize=8192)
 def _looks_like_cue_any_case(core: str) -> bool:
     """A cue in a script whose cues are not capitalised: short, no sentence punctuation."""
     name = cue_name(core)
@@ -188,11 +208,22 @@ def _percentile(values: list[int], q: float, default: int) -> int:
 
 def learn_layout(lines: list[_Line]) -> Layout:
     """Learn a script's columns from its unambiguous lines."""
-    cue_ind, dlg_ind, dlg_end, long_ind, long_end = [], [], [], [], []
+    cue_ind, dlg_ind, dlg_end, long_ind = [], [], [], []
+    standalone: Counter[str] = Counter()
     n = len(lines)
     for i, ln in enumerate(lines):
         if not ln.text:
             continue
+        if (
+            len(ln.core) <= 30
+            and i + 1 < n
+            and lines[i + 1].text
+            and (
+                (ln.core.isupper() and _looks_like_cue_caps(ln.core))
+                or ((i == 0 or not lines[i - 1].text) and _looks_like_cue_any_case(ln.core))
+            )
+        ):
+            standalone[cue_name(ln.core).upper()] += 1
         if len(ln.text) >= 45 and not ln.text.isupper():
             long_ind.append(ln.indent)
         nxt = lines[i + 1] if i + 1 < n else None
@@ -202,13 +233,13 @@ def learn_layout(lines: list[_Line]) -> Layout:
             and nxt.indent < ln.indent
             and ln.text.isupper()
             and _looks_like_cue_caps(ln.core)
-            and not is_page_marker(ln.text)
-            and not is_page_marker(nxt.text)
+            and not ln.furniture
+            and not nxt.furniture
         ):
             cue_ind.append(ln.indent)
             j = i + 1
             while j < n and lines[j].text and not lines[j].text.startswith("(") and j < i + 4:
-                if not is_page_marker(lines[j].text):
+                if not lines[j].furniture:
                     dlg_ind.append(lines[j].indent)
                     dlg_end.append(len(lines[j].raw))
                 j += 1
@@ -224,11 +255,14 @@ def learn_layout(lines: list[_Line]) -> Layout:
     ]
     action_width = _percentile(others, 0.9, 75)
     indented = cue > action + 4 and len(cue_ind) >= 3
-    return Layout(action, dialogue, cue, dialogue_width, action_width, indented)
+    names = frozenset(name for name, k in standalone.items() if k >= 3)
+    return Layout(action, dialogue, cue, dialogue_width, action_width, indented, names)
 
 
 def _paren_outside(text: str, open_at_start: bool) -> tuple[str, bool]:
     """Text outside parentheses, and whether a parenthesis is still open at the end."""
+    if not open_at_start and "(" not in text:
+        return text, False
     depth = 1 if open_at_start else 0
     outside = []
     for ch in text:
@@ -248,11 +282,7 @@ def tag_lines(lines: list[str]) -> list[LineType]:
     n = len(prepped)
     tags: list[LineType] = ["blank"] * n
 
-    # Pass 1: page furniture and blank lines.
-    furniture = [False] * n
-    for i, ln in enumerate(prepped):
-        if ln.text and is_page_marker(ln.text):
-            furniture[i] = True
+    furniture = [ln.furniture for ln in prepped]
 
     def next_content(i: int) -> int:
         j = i + 1
@@ -260,18 +290,34 @@ def tag_lines(lines: list[str]) -> list[LineType]:
             j += 1
         return j
 
+    def _known_name(core: str) -> bool:
+        return bool(layout.names) and len(core) <= 40 and (cue_name(core) or "").upper() in layout.names
+
+    def _follows_transition(i: int) -> bool:
+        j = i - 1
+        while j >= 0 and (not prepped[j].text or furniture[j]) and j > i - 6:
+            j -= 1
+        return j >= 0 and tags[j] == "transition"
+
     def near_page_break(i: int) -> bool:
         """A blank line that only pads a page break does not end a speech."""
         for step in (-1, 1):
             j = i + step
             while 0 <= j < n and not prepped[j].text and abs(j - i) < 4:
                 j += step
-            if 0 <= j < n and furniture[j]:
+            if 0 <= j < n and furniture[j] and not prepped[j].debris:
                 return True
         return False
 
     def is_cue(i: int) -> bool:
         ln = prepped[i]
+        if len(ln.core) > 60:
+            return False
+        if layout.indented:
+            if ln.indent < layout.dialogue + 3 or ln.indent < layout.action + 5 or ln.indent > layout.cue + 25:
+                return False
+        elif not (ln.core.isupper() or ln.core.startswith("Mc") or _known_name(ln.core)):
+            return False
         j = i + 1
         if j >= n:
             return False
@@ -299,6 +345,8 @@ def tag_lines(lines: list[str]) -> list[LineType]:
                 return _looks_like_cue_caps(ln.core.upper()) and not _TRANSITION.match(ln.core.upper())
             return abs(ln.indent - layout.cue) <= 8 and _looks_like_cue_any_case(ln.core)
         # Flat layout: capitalised short line directly followed by text.
+        if _known_name(ln.core):
+            return True
         if ln.core != ln.core.upper() or not _looks_like_cue_caps(ln.core):
             return False
         if nxt.text.isupper() and not nxt.text.startswith("(") and len(nxt.text) < 40:
@@ -314,8 +362,8 @@ def tag_lines(lines: list[str]) -> list[LineType]:
     seen_structure = False
     for i, ln in enumerate(prepped):
         text = ln.text
-        if not text:
-            tags[i] = "blank"
+        if not text or ln.debris:
+            tags[i] = "page_marker" if ln.debris else "blank"
             if state == 2 and not near_page_break(i):
                 state = 3
                 paren_open = False
@@ -340,7 +388,13 @@ def tag_lines(lines: list[str]) -> list[LineType]:
                     state = 2
                     block_indent = block_indent if block_indent is not None else ln.indent
                 continue
-            if is_cue(i) and (block_indent is None or ln.indent > block_indent + 3):
+            if core == upper_core and (block_indent is None or ln.indent != block_indent):
+                if _TRANSITION.match(core) or (_HEADING_KW.match(core) and is_scene_heading(core)):
+                    state, block_indent, paren_open = 0, None, False
+                    tags[i] = "transition" if _TRANSITION.match(core) else "scene_heading"
+                    prev_heading = tags[i] == "scene_heading"
+                    continue
+            if (block_indent is None or ln.indent > block_indent + 3 or _known_name(core)) and is_cue(i):
                 tags[i] = "character"
                 state, block_indent = 1, None
                 continue
@@ -360,7 +414,13 @@ def tag_lines(lines: list[str]) -> list[LineType]:
             state = 0
             paren_open = False
 
-        if _NUMBERED.match(text) and core == upper_core and len(core) <= 45 and not _SHOT.search(core):
+        if (
+            text[0] != core[0]
+            and _NUMBERED.match(text)
+            and core == upper_core
+            and (len(core) <= 45 or _HEADING_NO_KW.match(core))
+            and not _SHOT.search(core)
+        ):
             tags[i] = "scene_heading"  # numbered on both sides: a production heading
             prev_heading = True
             seen_structure = True
@@ -377,6 +437,17 @@ def tag_lines(lines: list[str]) -> list[LineType]:
         if core == upper_core and _TRANSITION.match(core.rstrip()):
             tags[i] = "transition"
             seen_structure = True
+            continue
+        if (
+            core == upper_core
+            and len(core) <= 60
+            and not _SENTENCE_END.search(core)
+            and not core.endswith(".")
+            and _follows_transition(i)
+            and not is_cue(i)
+        ):
+            tags[i] = "scene_heading"  # the line a transition cuts to is a place, INT./EXT. or not
+            prev_heading = True
             continue
         if is_cue(i):
             tags[i] = "character"
