@@ -41,6 +41,8 @@ _PAGE_MARKER = re.compile(
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Cheap pre-check so the page-marker pattern runs on few lines.
+_MARKER_HINT = re.compile(r"[\d(*-]|.\d|(?i:page|p\.|more|cont|omit|final|shoot|draft|scrip)")
 _REVISION = re.compile(
     r"\b(?:white|blue|pink|yellow|green|goldenrod|buff|salmon|cherry|tan|gold|grey|gray)\s+(?:rev(?:ision|ised|s)?\.?|pages?)\b"
     r"|\brevis(?:ed|ion)s?\b.*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4})"
@@ -87,7 +89,6 @@ _TRAILING_NOISE = re.compile(r"(?:\s+\*+|\s+" + _SCENE_NO + r"\s*\**)$")
 _LEADING_SCENE_NO = re.compile(r"^" + _SCENE_NO + r"\s+(?=\S)")
 _NUMBERED = re.compile(r"^(" + _SCENE_NO + r")\s+\S.*\S\s+\1\s*\**$")
 _TRAILING_LETTER = re.compile(r"(?<=\S)\s{4,}[A-Za-z]$")
-_DIGIT_NEAR_START = re.compile(r".{0,3}\d")
 _WORD = re.compile(r"[A-Za-z0-9]")
 
 BLANK: LineType = "blank"
@@ -117,7 +118,7 @@ class Layout:
 
 
 def _strip_core(text: str) -> str:
-    if not (text[-1].isdigit() or text[-1] == "*" or _DIGIT_NEAR_START.match(text)):
+    if not (text[-1] in "0123456789*" or text[0].isdigit() or text[1:2].isdigit() or text[2:4].isdigit()):
         return text
     core = _TRAILING_NOISE.sub("", text)
     core = _LEADING_SCENE_NO.sub("", core) if core != text or _LEADING_SCENE_NO.match(text) else core
@@ -141,7 +142,7 @@ def _prep(lines: list[str]) -> list[_Line]:
 
 
 def is_page_marker(text: str) -> bool:
-    if (len(text) <= 45 or "   " in text) and _PAGE_MARKER.match(text):
+    if (len(text) <= 45 or "   " in text) and _MARKER_HINT.match(text) and _PAGE_MARKER.match(text):
         return True
     return (
         len(text) < 90
@@ -150,6 +151,7 @@ def is_page_marker(text: str) -> bool:
     )
 
 
+@lru_cache(maxsize=16384)
 def cue_name(core: str) -> str | None:
     """The name part of a plausible character cue, or None."""
     name = _EXTENSIONS.sub("", core).strip().rstrip(":").strip().lstrip("@").rstrip("^").strip()
@@ -255,7 +257,7 @@ def learn_layout(lines: list[_Line]) -> Layout:
     ]
     action_width = _percentile(others, 0.9, 75)
     indented = cue > action + 4 and len(cue_ind) >= 3
-    names = frozenset(name for name, k in standalone.items() if k >= 3)
+    names = frozenset(name for name, k in standalone.items() if k >= 2)
     return Layout(action, dialogue, cue, dialogue_width, action_width, indented, names)
 
 
@@ -332,7 +334,9 @@ def tag_lines(lines: list[str]) -> list[LineType]:
             nxt = prepped[k]
             if not (nxt.text.startswith("(") or (layout.indented and abs(nxt.indent - layout.dialogue) <= 2 and nxt.indent < ln.indent)):
                 return False
-            if not ln.text.isupper() or not _looks_like_cue_caps(ln.core):
+            if not (ln.text.isupper() and _looks_like_cue_caps(ln.core)) and not (
+                layout.indented and abs(ln.indent - layout.cue) <= 8 and _looks_like_cue_any_case(ln.core)
+            ):
                 return False
         if layout.indented:
             if ln.indent < layout.dialogue + 3 or ln.indent < layout.action + 5:
