@@ -76,6 +76,10 @@ def scene_numbers_and_asterisks(lines: Lines, gold, rng) -> Lines:
     return out
 
 
+def all_lowercase(lines: Lines, gold, rng) -> Lines:
+    return [(t.lower(), i) for t, i in lines]
+
+
 NAME_WITH_KEYWORDS = ["CLINT", "CUTTER", "DEXTER", "INTERN", "EXTON", "FADEN", "CUTTO", "MINTER"]
 
 
@@ -100,6 +104,7 @@ NOISES = {
     "watermark_letters": watermark_letters,
     "scene_numbers_asterisks": scene_numbers_and_asterisks,
     "keywords_in_names": keywords_in_names,
+    "all_lowercase": all_lowercase,
 }
 
 

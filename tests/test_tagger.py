@@ -1,28 +1,252 @@
-"""Line tagger: the edge cases the parser issue names, on small hand-written layouts."""
+"""Line tagger: every edge case the parser issue names, on small hand-written layouts.
+
+Layouts follow the usual typed-script columns: headings and action at 0 (or 15), cues
+around 37, parentheticals around 31, dialogue around 25, transitions around 60.
+"""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from script2rp.parse.tagger import tag_lines
 
-CUE, DLG = " " * 37, " " * 25
+CUE, PAR, DLG, TRN = " " * 37, " " * 31, " " * 25, " " * 60
 
 
-def tags_of(text: str) -> list[str]:
-    return tag_lines(text.split("\n"))
+def tags_of(*lines: str) -> list[str]:
+    return tag_lines(list(lines))
+
+
+def block(name: str, *speech: str) -> list[str]:
+    out = [CUE + name]
+    for s in speech:
+        out.append((PAR if s.startswith("(") else DLG) + s)
+    return out
+
+
+def scene(*parts) -> list[str]:
+    """Join parts (strings or lists of lines) with blank lines between them."""
+    out: list[str] = []
+    for p in parts:
+        out.extend([p] if isinstance(p, str) else p)
+        out.append("")
+    return out
+
+
+def tagged(lines: list[str]) -> dict[str, str]:
+    """Map each non-blank line's text (stripped) to its tag."""
+    return {line.strip(): t for line, t in zip(lines, tag_lines(lines)) if line.strip()}
 
 
 def test_basic_indented_block():
-    text = "\n".join([
+    lines = scene(
         "INT. KITCHEN - NIGHT",
-        "",
         "Mara slams the drawer shut and turns to face the window.",
+        block("MARA", "(quietly)", "You heard that too.", "Tell me you heard that."),
+        block("OWEN", "I heard the wind."),
+        TRN + "CUT TO:",
+    )
+    assert tag_lines(lines) == [
+        "scene_heading", "blank", "action", "blank", "character", "parenthetical",
+        "dialogue", "dialogue", "blank", "character", "dialogue", "blank", "transition", "blank",
+    ]
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "INT. HOUSE - DAY",
+        "EXT. HARBOUR -- NIGHT",
+        "INT./EXT. CAR - MOVING - DAY",
+        "I/E. VAN - NIGHT",
+        "EST. LIGHTHOUSE - DAWN",
+        "INT HOUSE -- DAY",
+        "EXT. BEACH - DAY (FLASHBACK)",
+        "int. house - day",
+        "HARBOUR OFFICE - NIGHT",
+        "12   INT. HOUSE - DAY   12",
+        "12A  EXT. DOCK - NIGHT                 12A *",
+        "INT. HOUSE - DAY                    *",
+        "MONTAGE - MARA REPAIRS THE LAMP",
+        "SERIES OF SHOTS",
+        "FLASHBACK",
+    ],
+)
+def test_scene_heading_variants(heading):
+    lines = scene(heading, "Rain drums on the roof of the little house.", block("MARA", "Hello?"), heading if False else "")
+    assert tagged(lines)[heading.strip()] == "scene_heading"
+    assert tagged(lines)["MARA"] == "character"
+
+
+@pytest.mark.parametrize(
+    "cue",
+    [
+        "JOHN (CONT'D)", "JOHN (CONT’D)", "JOHN (cont'd)", "JOHN (V.O.)", "JOHN (O.S.)", "JOHN (O.C.)",
+        "JOHN (PRE-LAP)", "JOHN (INTO PHONE)", "JOHN (V.O.) (CONT'D)", "McCLANE", "DR. JONES",
+        "GUARD #2", "CLINT", "CUTTER", "EXTON", "INTERN", "MRS. O'HARA",
+    ],
+)
+def test_cue_spellings(cue):
+    lines = scene("INT. HOUSE - DAY", "Mara waits by the door, listening.", block(cue, "(beat)", "Are you there?"))
+    t = tagged(lines)
+    assert t[cue] == "character"
+    assert t["(beat)"] == "parenthetical"
+    assert t["Are you there?"] == "dialogue"
+
+
+def test_page_furniture_inside_a_speech():
+    lines = [
+        "INT. HOUSE - DAY",
         "",
         CUE + "MARA",
-        " " * 31 + "(quietly)",
-        DLG + "You heard that too.",
-        DLG + "Tell me you heard that.",
+        DLG + "I kept every page of the ledger,",
+        CUE + "(MORE)",
         "",
-        " " * 60 + "CUT TO:",
-    ])
-    assert tags_of(text) == [
-        "scene_heading", "blank", "action", "blank", "character", "parenthetical",
-        "dialogue", "dialogue", "blank", "transition",
+        " " * 70 + "12.",
+        "CONTINUED:",
+        "12   CONTINUED: (2)                                         12",
+        "",
+        CUE + "MARA (CONT'D)",
+        DLG + "even the ones he tore out.",
+        " " * 59 + "(CONTINUED)",
+        "                         Blue Revised 10/02/26            13.",
     ]
+    assert tag_lines(lines) == [
+        "scene_heading", "blank", "character", "dialogue", "page_marker", "blank", "page_marker",
+        "page_marker", "page_marker", "blank", "character", "dialogue", "page_marker", "page_marker",
+    ]
+
+
+def test_shots_titles_and_caps_action():
+    lines = scene(
+        "EXT. CLIFF - NIGHT",
+        "ANGLE ON THE LAMP",
+        "CLOSE ON MARA'S HANDS",
+        "OWEN'S POV",
+        "SUPER: \"FIVE YEARS LATER\"",
+        "THE LIGHTS FAIL.",
+        "Everything goes dark except the sea.",
+        block("OWEN", "Mara?"),
+    )
+    t = tagged(lines)
+    assert t["ANGLE ON THE LAMP"] == t["CLOSE ON MARA'S HANDS"] == t["OWEN'S POV"] == "shot"
+    assert t['SUPER: "FIVE YEARS LATER"'] == "action"
+    assert t["THE LIGHTS FAIL."] == "action"
+    assert t["OWEN"] == "character"
+
+
+def test_transitions_and_intercut():
+    lines = scene(
+        "INT. HOUSE - DAY",
+        "Mara lifts the receiver and waits for the operator.",
+        block("MARA", "Hello?"),
+        TRN + "SMASH CUT TO:",
+        "EXT. PHONE BOX - NIGHT",
+        "Owen holds the receiver in both hands.",
+        "INTERCUT WITH:",
+        TRN + "FADE OUT.",
+    )
+    t = tagged(lines)
+    assert t["SMASH CUT TO:"] == t["FADE OUT."] == t["INTERCUT WITH:"] == "transition"
+
+
+def test_no_blank_lines_uses_indentation():
+    lines = [
+        "INT. HOUSE - DAY",
+        "Mara sits at the table with the ledger open.",
+        *block("MARA", "Where were you?"),
+        *block("OWEN", "(shrugging)", "Out by the rocks."),
+        "He sets down a lantern.",
+        *block("MARA", "In this weather."),
+    ]
+    assert tag_lines(lines) == [
+        "scene_heading", "action", "character", "dialogue", "character", "parenthetical",
+        "dialogue", "action", "character", "dialogue",
+    ]
+
+
+def test_flat_layout_caps_cues():
+    lines = scene(
+        "INT. HOUSE - DAY",
+        "Mara sits at the table with the ledger open in front of her.",
+        ["MARA", "Where were you last night? You said you'd be back by nine."],
+        ["OWEN", "Out by the rocks."],
+        "He sets down a lantern.",
+    )
+    t = tagged(lines)
+    assert t["MARA"] == t["OWEN"] == "character"
+    assert t["Out by the rocks."] == "dialogue"
+    assert t["He sets down a lantern."] == "action"
+
+
+def test_all_lower_case_script():
+    lines = [ln.lower() for ln in scene(
+        "INT. HOUSE - DAY",
+        "Mara sits at the table with the ledger open in front of her.",
+        block("MARA", "Where were you?"),
+        block("OWEN", "(shrugging)", "Out by the rocks."),
+        block("MARA", "In this weather?"),
+        "He sets down a lantern and says nothing at all for a while.",
+    )]
+    assert [t for t in tag_lines(lines) if t != "blank"] == [
+        "scene_heading", "action", "character", "dialogue", "character", "parenthetical",
+        "dialogue", "character", "dialogue", "action",
+    ]
+
+
+def test_watermark_debris():
+    lines = scene(
+        "INT. HOUSE - DAY",
+        "Mara sits at the table with the ledger open in front of her.",
+        block("MARA", "Where were you?" + " " * 20 + "S"),
+    )
+    lines.insert(3, " " * 33 + "C")
+    t = tag_lines(lines)
+    assert t[3] == "page_marker"
+    assert t[lines.index(DLG + "Where were you?" + " " * 20 + "S")] == "dialogue"
+
+
+def test_page_number_at_line_end():
+    lines = scene(
+        "INT. HOUSE - DAY                                            23.",
+        "Mara sits at the table with the ledger open in front of her.",
+        block("MARA", "Where were you?"),
+    )
+    assert tag_lines(lines)[0] == "scene_heading"
+
+
+def test_title_page_and_front_matter():
+    lines = scene(
+        " " * 25 + "THE LIGHTHOUSE KEEPER'S LEDGER",
+        " " * 34 + "Written by",
+        " " * 32 + "A. N. Author",
+        "FADE IN:",
+        "EXT. LIGHTHOUSE - DUSK",
+        "The lamp turns.",
+    )
+    t = tag_lines(lines)
+    assert t[:5] == ["title_page", "blank", "title_page", "blank", "title_page"]
+    assert tagged(lines)["FADE IN:"] == "transition"
+
+
+def test_dual_dialogue_side_by_side():
+    lines = scene(
+        "INT. HOUSE - DAY",
+        "They both start talking at once.",
+        [
+            " " * 20 + "MARA" + " " * 26 + "OWEN",
+            " " * 10 + "You never listen." + " " * 16 + "I always listen.",
+        ],
+    )
+    t = tag_lines(lines)
+    assert t[4:6] == ["character", "dialogue"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=80), max_size=60))
+def test_never_raises_and_tags_every_line(lines):
+    tags = tag_lines(lines)
+    assert len(tags) == len(lines)
+    for line, t in zip(lines, tags):
+        if not line.strip():
+            assert t == "blank"

@@ -64,7 +64,7 @@ _HEADING_NO_KW = re.compile(
     r"^(?:-+\s*)?[A-Z0-9][A-Z0-9 .,'’&/#()-]*?\s?(?:-|--|–|—)\s*" + _TIME_OF_DAY + r"\b[^a-z]{0,60}$"
 )
 _SEGMENT = re.compile(
-    r"^(?:(?:BEGIN|START|END)\s+(?:OF\s+)?)?(?:MONTAGE|SERIES OF SHOTS|FLASHBACK|FLASH ?BACK|DREAM SEQUENCE|INTERCUT)\b"
+    r"^(?:(?:BEGIN|START|END)\s+(?:OF\s+)?)?(?:MONTAGE|SERIES OF SHOTS|FLASHBACK|FLASH ?BACK|DREAM SEQUENCE)\b"
     r"|^(?:BACK TO (?:PRESENT|THE PRESENT|REALITY))\b",
 )
 _TRANSITION = re.compile(
@@ -115,6 +115,8 @@ class Layout:
     action_width: int
     indented: bool  # cues/dialogue sit right of the action column
     names: frozenset[str] = frozenset()  # recurring cue-like lines: speaker names in any case
+    lower_cues: bool = False  # cues are not capitalised: recognise them by layout alone
+    caseless: bool = False  # the whole script is in one case: capitals carry no signal
 
 
 def _strip_core(text: str) -> str:
@@ -173,6 +175,27 @@ def _looks_like_cue_caps(core: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
+def _caps_cue(core: str) -> bool:
+    """A capitalised cue; the extension may be in any case: JOHN (cont'd), McCLANE (V.O.)."""
+    name = cue_name(core)
+    return name is not None and (name.isupper() or name.startswith("Mc")) and _looks_like_cue_caps(core)
+
+
+@lru_cache(maxsize=8192)
+def _looks_like_cue_lower(core: str) -> bool:
+    """A cue in an all-lower-case script: a short name, no sentence punctuation."""
+    name = cue_name(core)
+    return (
+        name is not None
+        and len(name.split()) <= 4
+        and name[0].isalpha()
+        and not _SENTENCE_END.search(name)
+        and not name.endswith(".")
+        and not core.startswith("(")
+    )
+
+
+@lru_cache(maxsize=8192)
 def _looks_like_cue_any_case(core: str) -> bool:
     """A cue in a script whose cues are not capitalised: short, no sentence punctuation."""
     name = cue_name(core)
@@ -211,8 +234,12 @@ def _percentile(values: list[int], q: float, default: int) -> int:
 def learn_layout(lines: list[_Line]) -> Layout:
     """Learn a script's columns from its unambiguous lines."""
     cue_ind, dlg_ind, dlg_end, long_ind = [], [], [], []
+    speech_of_caps: list[int] = []  # indices of likely cues
+    speech_of_lower: list[int] = []
     standalone: Counter[str] = Counter()
     n = len(lines)
+    caps_lines = sum(1 for ln in lines if ln.text.isupper())
+    caseless = caps_lines <= 2 + 0.002 * n
     for i, ln in enumerate(lines):
         if not ln.text:
             continue
@@ -221,30 +248,33 @@ def learn_layout(lines: list[_Line]) -> Layout:
             and i + 1 < n
             and lines[i + 1].text
             and (
-                (ln.core.isupper() and _looks_like_cue_caps(ln.core))
-                or ((i == 0 or not lines[i - 1].text) and _looks_like_cue_any_case(ln.core))
+                _caps_cue(ln.core)
+                or (
+                    (i == 0 or not lines[i - 1].text)
+                    and (_looks_like_cue_lower(ln.core) if caseless else _looks_like_cue_any_case(ln.core))
+                )
             )
         ):
             standalone[cue_name(ln.core).upper()] += 1
         if len(ln.text) >= 45 and not ln.text.isupper():
             long_ind.append(ln.indent)
         nxt = lines[i + 1] if i + 1 < n else None
-        if (
-            nxt is not None
-            and nxt.text
-            and nxt.indent < ln.indent
-            and ln.text.isupper()
-            and _looks_like_cue_caps(ln.core)
-            and not ln.furniture
-            and not nxt.furniture
-        ):
-            cue_ind.append(ln.indent)
-            j = i + 1
-            while j < n and lines[j].text and not lines[j].text.startswith("(") and j < i + 4:
-                if not lines[j].furniture:
-                    dlg_ind.append(lines[j].indent)
-                    dlg_end.append(len(lines[j].raw))
-                j += 1
+        if nxt is None or not nxt.text or nxt.indent >= ln.indent or ln.furniture or nxt.furniture:
+            continue
+        if _caps_cue(ln.core):
+            speech_of_caps.append(i)
+        elif ln.indent >= 12 and nxt.indent <= ln.indent - 4 and _looks_like_cue_lower(ln.core):
+            speech_of_lower.append(i)
+    # A script whose cues are all in lower case: trust layout alone.
+    lower_cues = caseless or (len(speech_of_caps) < 3 and len(speech_of_lower) >= 3)
+    for i in speech_of_lower if lower_cues else speech_of_caps:
+        cue_ind.append(lines[i].indent)
+        j = i + 1
+        while j < n and lines[j].text and not lines[j].text.startswith("(") and j < i + 4:
+            if not lines[j].furniture:
+                dlg_ind.append(lines[j].indent)
+                dlg_end.append(len(lines[j].raw))
+            j += 1
     action = _percentile(long_ind, 0.1, 0) if long_ind else 0
     action = _mode([v for v in long_ind if v <= action + 2], action)
     dialogue = _mode(dlg_ind, action)
@@ -258,7 +288,7 @@ def learn_layout(lines: list[_Line]) -> Layout:
     action_width = _percentile(others, 0.9, 75)
     indented = cue > action + 4 and len(cue_ind) >= 3
     names = frozenset(name for name, k in standalone.items() if k >= 2)
-    return Layout(action, dialogue, cue, dialogue_width, action_width, indented, names)
+    return Layout(action, dialogue, cue, dialogue_width, action_width, indented, names, lower_cues, caseless)
 
 
 def _paren_outside(text: str, open_at_start: bool) -> tuple[str, bool]:
@@ -318,7 +348,7 @@ def tag_lines(lines: list[str]) -> list[LineType]:
         if layout.indented:
             if ln.indent < layout.dialogue + 3 or ln.indent < layout.action + 5 or ln.indent > layout.cue + 25:
                 return False
-        elif not (ln.core.isupper() or ln.core.startswith("Mc") or _known_name(ln.core)):
+        elif not (_caps_cue(ln.core) or _known_name(ln.core)):
             return False
         j = i + 1
         if j >= n:
@@ -334,7 +364,7 @@ def tag_lines(lines: list[str]) -> list[LineType]:
             nxt = prepped[k]
             if not (nxt.text.startswith("(") or (layout.indented and abs(nxt.indent - layout.dialogue) <= 2 and nxt.indent < ln.indent)):
                 return False
-            if not (ln.text.isupper() and _looks_like_cue_caps(ln.core)) and not (
+            if not _caps_cue(ln.core) and not (
                 layout.indented and abs(ln.indent - layout.cue) <= 8 and _looks_like_cue_any_case(ln.core)
             ):
                 return False
@@ -345,13 +375,16 @@ def tag_lines(lines: list[str]) -> list[LineType]:
                 return False
             if nxt.text and nxt.indent >= ln.indent + 8 and not nxt.text.startswith("("):
                 return False
-            if ln.text.isupper() or _looks_like_cue_caps(ln.core):
+            if _caps_cue(ln.core):
                 return _looks_like_cue_caps(ln.core.upper()) and not _TRANSITION.match(ln.core.upper())
-            return abs(ln.indent - layout.cue) <= 8 and _looks_like_cue_any_case(ln.core)
+            near = abs(ln.indent - layout.cue) <= 8
+            if layout.lower_cues:
+                return near and _looks_like_cue_lower(ln.core)
+            return near and _looks_like_cue_any_case(ln.core)
         # Flat layout: capitalised short line directly followed by text.
         if _known_name(ln.core):
             return True
-        if ln.core != ln.core.upper() or not _looks_like_cue_caps(ln.core):
+        if not _caps_cue(ln.core):
             return False
         if nxt.text.isupper() and not nxt.text.startswith("(") and len(nxt.text) < 40:
             return False  # two caps lines in a row in a flat script: headings or shouted action
@@ -377,7 +410,7 @@ def tag_lines(lines: list[str]) -> list[LineType]:
             tags[i] = "page_marker"
             block_indent = None  # a speech may go on after a page break at another indent
             continue
-        core = ln.core
+        core = ln.core.upper() if layout.caseless else ln.core
         upper_core = core.upper()
 
         if state == 3:  # a blank line ended a speech; "(beat)" after it resumes the speech
@@ -462,7 +495,7 @@ def tag_lines(lines: list[str]) -> list[LineType]:
         if not seen_structure:
             tags[i] = "title_page"
             continue
-        if core == upper_core and _SHOT.match(core):
+        if core == upper_core and _SHOT.search(core):
             tags[i] = "shot"
             continue
         tags[i] = "action"
