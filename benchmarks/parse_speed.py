@@ -1,0 +1,58 @@
+"""Parsing speed on the dev screenplays: read + decode + tag + structure, in-process.
+
+    python benchmarks/parse_speed.py [../shared/bench/sail-dev/screenplays] [--repeat 3]
+
+Prints MB/s and ms per screenplay for each stage and for the whole parse (best of
+`--repeat` runs, so a noisy neighbour on the machine does not decide the figure).
+Target (parser issue): >= 5 MB/s for the whole parse on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from script2rp.ingest import load  # noqa: E402
+from script2rp.parse import parse_form, tag  # noqa: E402
+
+DEFAULT = ROOT.parent / "shared" / "bench" / "sail-dev" / "screenplays"
+
+
+def best_of(repeat: int, fn) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("folder", nargs="?", default=str(DEFAULT))
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+    files = sorted(Path(a.folder).glob("*.txt"))
+    if not files:
+        sys.exit(f"no .txt screenplays in {a.folder}")
+    mb = sum(f.stat().st_size for f in files) / 1e6
+    forms = [load(f) for f in files]
+    stages = {
+        "ingest (read+decode)": lambda: [load(f) for f in files],
+        "tag": lambda: [tag(f) for f in forms],
+        "parse (ingest+tag+structure)": lambda: [parse_form(load(f)) for f in files],
+    }
+    print(f"{len(files)} screenplays, {mb:.2f} MB")
+    print(f"{'stage':30s} {'MB/s':>8s} {'ms/script':>10s}")
+    for name, fn in stages.items():
+        dt = best_of(a.repeat, fn)
+        print(f"{name:30s} {mb / dt:8.2f} {1000 * dt / len(files):10.1f}")
+
+
+if __name__ == "__main__":
+    main()
