@@ -1,0 +1,212 @@
+"""The one entry point stages use: a list of requests in, a list of results out, in order.
+
+Callers never see threads, event loops or HTTP. The engine puts the persistent cache in front of a
+backend (vLLM in-process, an OpenAI-compatible server, or recorded answers): cached requests are
+answered at once, identical requests in a batch are sent once, and every answer is written to the
+cache (and the optional recording) the moment the backend yields it, on the calling thread. So a
+second run makes no calls, a killed run resumes with only what is missing, and Ctrl-C keeps every
+answer received so far.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from tqdm import tqdm
+
+from .backend import Backend, Outcome
+from .cache import CACHE_MODES, Cache, CacheMode, request_keys
+from .openai_compat import OpenAIBackend
+from .replay import Recorder, ReplayBackend
+from .types import Request, Result, Stats
+
+BACKENDS = ("vllm", "openai", "replay")
+
+
+def _copy(result: Result) -> Result:
+    return replace(result, texts=list(result.texts), finish_reasons=list(result.finish_reasons))
+
+
+class Engine:
+    """Cache + recording + progress around a backend. Not reentrant: one `generate` at a time."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        cache_path: str | os.PathLike | None = None,
+        cache_mode: CacheMode = "use",
+        record_path: str | os.PathLike | None = None,
+        progress: bool = True,
+    ):
+        if cache_mode not in CACHE_MODES:
+            raise ValueError(f"cache_mode must be one of {CACHE_MODES}, got {cache_mode!r}")
+        self.backend = backend
+        self.cache = Cache(cache_path, cache_mode) if cache_path and cache_mode != "off" else None
+        self._recorder = Recorder(record_path) if record_path else None
+        self.progress = progress
+        self.stats = Stats()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        cache = None if self.cache is None else f"{str(self.cache.path)!r} ({self.cache.mode})"
+        return f"Engine({self.backend!r}, cache={cache})"
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.backend.close()
+        if self.cache is not None:
+            self.cache.close()
+        if self._recorder is not None:
+            self._recorder.close()
+
+    def generate(self, requests: Sequence[Request], desc: str = "") -> list[Result]:
+        """Answer every request, in request order; a request that fails has `error` set."""
+        with self._lock:
+            return self._generate(list(requests), desc)
+
+    def _generate(self, requests: list[Request], desc: str) -> list[Result]:
+        keys = request_keys(self.backend.kind, self.backend.model, requests)
+        found = self.cache.get_many(set(keys)) if self.cache is not None else {}
+        results: list[Result | None] = [None] * len(requests)
+        positions: dict[str, list[int]] = {}  # missing key -> every index asking for it
+        for index, key in enumerate(keys):
+            if key in found:
+                results[index] = _copy(found[key])
+                self._answered(requests[index], results[index])
+            else:
+                positions.setdefault(key, []).append(index)
+        hits = len(requests) - sum(map(len, positions.values()))
+        self.stats.requests += len(requests)
+        self.stats.hits += hits
+        self.stats.misses += len(requests) - hits
+        todo_keys = list(positions)
+        todo = [requests[positions[key][0]] for key in todo_keys]
+        self.stats.calls += len(todo)
+
+        bar = tqdm(
+            total=len(requests), initial=hits, desc=desc or None, unit="req",
+            disable=not self.progress, dynamic_ncols=True,
+        )
+        bar.set_postfix(cached=hits, failed=0, refresh=False)
+        failures = 0
+        stream = self.backend.stream(todo)
+        try:
+            for finished in stream:
+                answers = [(todo_keys[o.index], o.result) for o in finished if o.result.ok]
+                if self.cache is not None and answers:  # durable before anything else happens
+                    self.cache.put_many(answers)  # errors are not cached: the next run asks again
+                for outcome in finished:
+                    key, result = todo_keys[outcome.index], outcome.result
+                    self._account(outcome)
+                    if result.ok:
+                        self._answered(todo[outcome.index], result)
+                    else:
+                        failures += 1
+                        bar.set_postfix(cached=hits, failed=failures, refresh=False)
+                    for n, index in enumerate(positions[key]):
+                        results[index] = result if n == 0 else _copy(result)
+                    bar.update(len(positions[key]))
+        except KeyboardInterrupt:
+            bar.close()  # before the report, so the bar does not overwrite it
+            self._report_interrupt(requests, results)
+            raise
+        finally:
+            stream.close()  # stops the backend's outstanding work if we are leaving early
+            bar.close()
+        return results  # type: ignore[return-value]  # every slot is filled by now
+
+    def _answered(self, request: Request, result: Result) -> None:
+        self.stats.truncated += result.truncated
+        if self._recorder is not None:
+            self._recorder.write(request, result)
+
+    def _account(self, outcome: Outcome) -> None:
+        stats, result = self.stats, outcome.result
+        stats.retries += outcome.retries
+        if not result.ok:
+            stats.failures += 1
+            return
+        stats.prompt_tokens += result.prompt_tokens
+        stats.completion_tokens += result.completion_tokens
+        if outcome.cached_prompt_tokens is not None:
+            stats.cached_prompt_tokens += outcome.cached_prompt_tokens
+            stats.prefix_measured_tokens += result.prompt_tokens
+
+    def _report_interrupt(self, requests: list[Request], results: list[Result | None]) -> None:
+        pending = [index for index, result in enumerate(results) if result is None]
+        names = [requests[index].tag or f"#{index}" for index in pending]
+        listed = ", ".join(names[:20]) + (f", ... ({len(names) - 20} more)" if names[20:] else "")
+        kept = "" if self.cache is None else f", kept in {self.cache.path}"
+        print(
+            f"\ninterrupted: {len(requests) - len(pending)} of {len(requests)} answered{kept}; "
+            f"{len(pending)} pending: {listed}",
+            file=sys.stderr,
+        )
+
+
+def make_engine(
+    backend: str,
+    *,
+    model: str | None,
+    base_url: str | None = None,
+    cache_path: str | os.PathLike | None,
+    cache_mode: CacheMode = "use",
+    concurrency: int = 32,
+    timeout: float = 600.0,
+    max_retries: int = 6,
+    progress: bool = True,
+    record_path: str | os.PathLike | None = None,
+    **backend_kwargs: Any,
+) -> Engine:
+    """Build an engine.
+
+    - "vllm": `model` is a model directory or hub id; `backend_kwargs` go to `VLLMBackend`
+      (dtype, max_model_len, tensor_parallel_size, gpu_memory_utilization, enforce_eager, and
+      any other `vllm.LLM` argument).
+    - "openai": `base_url` like "http://127.0.0.1:8000/v1"; `model` as served (None: the server's
+      only model); `concurrency`, `timeout` (seconds per attempt), `max_retries`, and
+      `backend_kwargs` `backoff`/`max_backoff` (seconds) tune it.
+    - "replay": `backend_kwargs` `replay_path` is a JSONL recording (see `replay.py`).
+
+    `cache_path` None or `cache_mode="off"` disables the cache; "refresh" re-asks and overwrites.
+    `record_path` appends every answer (cached ones included) to a JSONL that "replay" can serve.
+    """
+    if cache_mode not in CACHE_MODES:
+        raise ValueError(f"cache_mode must be one of {CACHE_MODES}, got {cache_mode!r}")
+    impl: Backend
+    if backend == "vllm":
+        if not model:
+            raise ValueError("the vllm backend needs model= (a model directory or hub id)")
+        from .vllm_backend import VLLMBackend  # imports vllm and torch: only when asked for
+
+        impl = VLLMBackend(model, **backend_kwargs)
+    elif backend == "openai":
+        if not base_url:
+            raise ValueError("the openai backend needs base_url=, e.g. http://127.0.0.1:8000/v1")
+        impl = OpenAIBackend(
+            base_url, model, concurrency=concurrency, timeout=timeout,
+            max_retries=max_retries, **backend_kwargs,
+        )
+    elif backend == "replay":
+        impl = ReplayBackend(model=model, **backend_kwargs)
+    else:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    try:
+        return Engine(
+            impl, cache_path=cache_path, cache_mode=cache_mode, record_path=record_path,
+            progress=progress,
+        )
+    except BaseException:
+        impl.close()  # a vLLM engine holds GPU memory and a process: never leak it
+        raise
