@@ -152,11 +152,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Later stages (build, push, export, chat) register themselves here.
-_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = []
+def _register_build(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from script2rp.build.cli import register
+
+    register(sub, common)
+
+
+_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [
+    _register_build,
+]
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else argv
     try:
         return args.func(args)
     except (ScreenplayError, MissingDependency) as e:

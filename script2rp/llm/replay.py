@@ -9,6 +9,9 @@ One JSON object per line:
 `messages` replaces `prompt` for chat requests. A line with `params` answers only requests with
 exactly those sampling parameters; a hand-written line may leave `params` out to answer the prompt
 whatever the parameters, and may give `"text": "..."` instead of `texts`/`finish_reasons`.
+A hand-written line may also give `"tag"` instead of a prompt: it answers the request whose caller
+tag (the builder's stable job id) is that, whatever the prompt says, so that fixtures of good
+answers survive edits to the prompt wording. Prompt matches win over tag matches.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class ReplayBackend:
         self.model = model or ""
         self._exact: dict[tuple[str, str], Result] = {}
         self._any_params: dict[str, Result] = {}
+        self._by_tag: dict[str, Result] = {}
         with self.path.open(encoding="utf-8") as lines:
             for number, line in enumerate(lines, 1):
                 if not line.strip():
@@ -53,6 +57,9 @@ class ReplayBackend:
             prompt_tokens=int(record.get("prompt_tokens", 0)),
             completion_tokens=int(record.get("completion_tokens", 0)),
         )
+        if "tag" in record and "prompt" not in record and "messages" not in record:
+            self._by_tag[record["tag"]] = result
+            return
         content = _content_key(record.get("prompt"), record.get("messages"))
         if "params" in record:  # later lines win, so a re-recorded answer replaces the old one
             self._exact[content, canonical_json(record["params"])] = result
@@ -67,6 +74,8 @@ class ReplayBackend:
         found = self._exact.get((content, canonical_json(params_dict(request.params))))
         if found is None:
             found = self._any_params.get(content)
+        if found is None and request.tag:
+            found = self._by_tag.get(request.tag)
         if found is None:
             return Outcome(index, Result.failed(f"no recorded answer in {self.path}"))
         copy = replace(found, texts=list(found.texts), finish_reasons=list(found.finish_reasons))

@@ -1,0 +1,1 @@
+"""Rows -> dataset files: parquet configs, the dataset card."""

@@ -1,0 +1,126 @@
+"""Character cards: read a model's YAML answer, repair the usual faults, check the cinematika schema,
+and write the card back in the cinematika layout (key order, block text).
+
+The schema is small and fixed, so it is checked by hand rather than with a JSON-Schema library:
+the messages name the exact fault, which goes into the failure report and the re-ask.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+KEYS = ("name", "characteristics", "description", "example_dialogue")
+MIN_TRAITS, MAX_TRAITS = 5, 12
+
+# JSON schema of the same card, for backends that can constrain decoding to it.
+JSON_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "characteristics": {
+            "type": "object",
+            "minProperties": MIN_TRAITS,
+            "maxProperties": MAX_TRAITS,
+            "additionalProperties": {"type": "string"},
+        },
+        "description": {"type": "string"},
+        "example_dialogue": {"type": "string"},
+    },
+    "required": list(KEYS),
+    "additionalProperties": False,
+}
+
+
+class CardError(ValueError):
+    """The answer is not a valid card; the message says why."""
+
+
+_FENCE = re.compile(r"^\s*```[\w-]*\s*$", re.MULTILINE)
+_FIRST_KEY = re.compile(r"^name\s*:", re.MULTILINE)
+
+
+def repair(answer: str) -> str:
+    """Undo what models usually get wrong around the YAML: code fences, chatter before the first
+    key and after the last block, tabs (YAML forbids them in indentation)."""
+    text = _FENCE.sub("", answer).replace("\t", "  ")
+    if text.lstrip().startswith("{"):  # JSON from constrained decoding: YAML reads it as it is
+        return text.strip() + "\n"
+    m = _FIRST_KEY.search(text)
+    if m:
+        text = text[m.start():]
+    lines = text.splitlines()
+    # Chatter after the card: an unindented line that is not a `key:` line ends it.
+    for i, line in enumerate(lines[1:], 1):
+        if line and not line[0].isspace() and not re.match(r"^[\w ]+:", line):
+            lines = lines[:i]
+            break
+    return "\n".join(lines).strip() + "\n"
+
+
+def parse_card(answer: str, name: str | None = None) -> dict:
+    """The card as a dict with exactly the cinematika keys, or CardError."""
+    text = repair(answer)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CardError(f"not YAML: {str(exc).splitlines()[0]}") from exc
+    return check_card(data, name)
+
+
+def check_card(data: object, name: str | None = None) -> dict:
+    if not isinstance(data, dict):
+        raise CardError(f"not a mapping but {type(data).__name__}")
+    missing = [k for k in KEYS if k not in data]
+    extra = [str(k) for k in data if k not in KEYS]
+    if missing:
+        raise CardError(f"missing keys: {', '.join(missing)}")
+    if extra:
+        raise CardError(f"unexpected keys: {', '.join(extra)}")
+    traits = data["characteristics"]
+    if isinstance(traits, list) and all(isinstance(t, dict) and len(t) == 1 for t in traits):
+        traits = {k: v for t in traits for k, v in t.items()}  # "- Trait: text" lists
+    if not isinstance(traits, dict):
+        raise CardError("characteristics is not a mapping of trait -> text")
+    if not MIN_TRAITS <= len(traits) <= MAX_TRAITS:
+        raise CardError(f"{len(traits)} characteristics, want {MIN_TRAITS}-{MAX_TRAITS}")
+    for trait, text in traits.items():
+        if not isinstance(text, str) or not text.strip():
+            raise CardError(f"characteristic {trait!r} has no text")
+    for key in ("name", "description", "example_dialogue"):
+        if not isinstance(data[key], str) or not data[key].strip():
+            raise CardError(f"{key} is empty or not text")
+    card_name = data["name"].strip()
+    if name and card_name.upper() != name.upper():
+        raise CardError(f"card is for {card_name!r}, not {name!r}")
+    if "{{user}}:" not in data["example_dialogue"]:
+        raise CardError("example_dialogue has no {{user}}: turn")
+    if f"{card_name}:".upper() not in data["example_dialogue"].upper():
+        raise CardError(f"example_dialogue has no {card_name}: turn")
+    return {
+        "name": card_name,
+        "characteristics": {str(k).strip(): " ".join(v.split()) for k, v in traits.items()},
+        "description": data["description"].strip(),
+        "example_dialogue": data["example_dialogue"].strip(),
+    }
+
+
+class _CardDumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_CardDumper.add_representer(str, _str)
+
+
+def dump_card(card: dict) -> str:
+    """The card as cinematika writes it: keys in order, description and dialogue as `|` blocks."""
+    block = {k: card[k] for k in KEYS}
+    for key in ("description", "example_dialogue"):
+        block[key] = block[key].rstrip() + "\n"
+    return yaml.dump(block, Dumper=_CardDumper, sort_keys=False, allow_unicode=True, width=100)
