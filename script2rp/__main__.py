@@ -1,3 +1,5 @@
 from script2rp.cli import main
 
-raise SystemExit(main())
+# Guarded: vLLM starts its engine process with `spawn`, which imports this module again.
+if __name__ == "__main__":
+    raise SystemExit(main())

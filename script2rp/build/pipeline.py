@@ -184,7 +184,7 @@ class Build:
         twins = _Twins()
         for path, result in zip(paths, results):
             if isinstance(result, str):
-                self._log(f"script2rp: {path}: {result}")
+                print(f"script2rp: {path}: {result}", file=sys.stderr)  # even with --quiet
                 self.inputs.append({"path": path, "status": "bad", "reason": result})
                 self._fail("parse", path, path, result)
                 continue
@@ -223,6 +223,10 @@ class Build:
         state = self.out / STATE_DIR
         state.mkdir(exist_ok=True)
         kwargs = dict(self.o.engine_options)
+        if self.o.backend == "vllm":  # vLLM logs to stdout by default; a CLI keeps stdout for data
+            os.environ.setdefault("VLLM_LOGGING_STREAM", "ext://sys.stderr")
+            if self.o.quiet:
+                os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
         if self.o.backend == "replay":
             kwargs["replay_path"] = self.o.replay
         return make_engine(

@@ -90,7 +90,7 @@ def setting_line(heading: str | None) -> str:
     where = ""
     if m:
         prefix = re.sub(r"[^A-Z]", "", m["prefix"].upper())
-        where = _PLACES.get(prefix[:3], "Inside and outside")
+        where = _PLACES.get(prefix, "Inside and outside")  # INT/EXT, I/E
         text = m["rest"]
     parts = [p.strip(" .") for p in re.split(r"\s+(?:-+|–|—)\s+|\s*--\s*", text) if p.strip(" .")]
     if not parts:
@@ -137,7 +137,8 @@ def _plain_turn(d: Dialogue, name: str) -> str:
 
 # --- reading a model's transcript back ------------------------------------------------------------
 
-_TURN = re.compile(r"^\s*\**(?P<name>[A-Z][\w.'’#-]*(?: [\w.'’#-]+){0,3})\**\s*:\s+(?P<rest>\S.*)$")
+# Every word of a name is capitalised: "Out of the murk: a rock" is narration, not a turn.
+_TURN = re.compile(r"^\s*\**(?P<name>[A-Z][\w.'’#-]*(?: [A-Z0-9#][\w.'’#-]*){0,3})\**\s*:\s+(?P<rest>\S.*)$")
 _DEBRIS = re.compile(
     r"\b(?:INT|EXT|I/E)\.\s|\bINT\./EXT\b|\bCONT['’]D\b|\((?:V\.O\.|O\.S\.|O\.C\.)\)|"
     r"\b(?:CUT|DISSOLVE|SMASH CUT|MATCH CUT) TO:|\bFADE (?:IN|OUT)[:.]"

@@ -1,0 +1,61 @@
+"""Character card parsing, repair, schema and the cinematika layout."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from script2rp.tasks.cards import CardError, dump_card, parse_card
+
+GOOD = """name: Mara
+characteristics:
+  Stubborn: She stays on the rock after the Board says go.
+  Watchful: She counts the boats every night.
+  Dry: Her jokes are as dry as ship's biscuit.
+  Loyal: She keeps her promise to the drowned.
+  Private: She says little about herself.
+description: |
+  Mara Quill has kept Gull Rock Light for thirty-one winters.
+example_dialogue: |
+  {{user}}: Will you leave?
+  Mara: The light doesn't leave. Neither do I.
+"""
+
+
+def test_good_card_round_trips_in_cinematika_layout():
+    card = parse_card(GOOD, "MARA")
+    assert list(card) == ["name", "characteristics", "description", "example_dialogue"]
+    assert dump_card(card) == GOOD
+
+
+@pytest.mark.parametrize("wrap", [
+    lambda t: f"```yaml\n{t}```",
+    lambda t: f"Here is the card you asked for:\n\n{t}\nI hope it helps! Let me know.",
+    lambda t: t.replace("  Stubborn", "\tStubborn"),
+    lambda t: t.replace("characteristics:\n  ", "characteristics:\n  - ").replace("\n  Watchful", "\n  - Watchful")
+    .replace("\n  Dry", "\n  - Dry").replace("\n  Loyal", "\n  - Loyal").replace("\n  Private", "\n  - Private"),
+])
+def test_usual_faults_are_repaired(wrap):
+    assert dump_card(parse_card(wrap(GOOD), "Mara")) == GOOD
+
+
+def test_json_from_constrained_decoding_is_accepted():
+    data = yaml.safe_load(GOOD)
+    assert dump_card(parse_card(json.dumps(data, indent=2), "Mara")) == GOOD
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("I can't do that.", "not a mapping"),
+    ("name: Mara\n  bad: [indent", "not YAML"),
+    (GOOD.replace("description", "bio"), "missing keys: description"),
+    (GOOD + "age: 60\n", "unexpected keys: age"),
+    (GOOD.replace("  Private: She says little about herself.\n", "").replace("  Loyal: She keeps her promise to the drowned.\n", ""), "3 characteristics"),
+    (GOOD.replace("name: Mara", "name: Tobias"), "not 'Mara'"),
+    (GOOD.replace("{{user}}", "User"), "no {{user}}: turn"),
+    (GOOD.replace("  Mara: The light", "  Keeper: The light"), "no Mara: turn"),
+])
+def test_bad_cards_fail_with_the_reason(text, reason):
+    with pytest.raises(CardError, match=reason.replace("{", r"\{").replace("}", r"\}")):
+        parse_card(text, "Mara")
