@@ -22,6 +22,7 @@ DEFAULTS = {
     "max_prompt_chars": 8000, "min_coverage": 0.9, "prompt_format": "mistrallite", "attempts": 3,
     "seed": 0, "temperature": None, "max_tokens": None, "prompts": None, "structured": False, "cache": "use", "concurrency": 32,
     "timeout": 600.0, "max_retries": 6, "engine_options": {}, "name": None,
+    "engine": "local", "ray_address": None, "replicas": 1, "gpus_per_replica": 0,
 }
 
 
@@ -58,6 +59,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--cache", choices=["use", "refresh", "off"], default=S, help="LLM answer cache (use)")
     p.add_argument("--concurrency", type=int, default=S, help="openai: requests in flight (32)")
     p.add_argument("--timeout", type=float, default=S, help="openai: seconds per attempt (600)")
+    p.add_argument("--engine", choices=["local", "ray"], default=S,
+                   help="local (default) or ray: the same build on a Ray cluster (pip install 'script2rp[ray]')")
+    p.add_argument("--ray-address", default=S, help="ray: 'auto' or HOST:PORT of a cluster (default: start one here)")
+    p.add_argument("--replicas", type=int, default=S, help="ray: engine replicas (1)")
+    p.add_argument("--gpus-per-replica", type=float, default=S, help="ray: GPUs per replica (0)")
     p.add_argument("--engine-opt", action="append", default=S, metavar="KEY=VALUE",
                    help="backend option, e.g. dtype=bfloat16 or max_model_len=8192 (repeatable)")
     p.set_defaults(func=cmd_build)
@@ -95,6 +101,8 @@ def options_from(args: argparse.Namespace, argv: list[str]) -> BuildOptions:
         ),
         cache_mode=values["cache"], concurrency=values["concurrency"], timeout=values["timeout"],
         max_retries=values["max_retries"], engine_options=engine_options, name=values["name"],
+        engine=values["engine"], ray_address=values["ray_address"], replicas=values["replicas"],
+        gpus_per_replica=values["gpus_per_replica"],
         quiet=args.quiet, command=command_line(argv),
     )
 

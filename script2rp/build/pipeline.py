@@ -84,6 +84,10 @@ class BuildOptions:
     timeout: float = 600.0
     max_retries: int = 6
     engine_options: dict[str, Any] = field(default_factory=dict)
+    engine: str = "local"  # local | ray
+    ray_address: str | None = None  # None: start a local Ray; "auto" or HOST:PORT: join a cluster
+    replicas: int = 1  # engines on the Ray cluster, each in its own actor
+    gpus_per_replica: float = 0  # vLLM: tensor_parallel_size follows it
     name: str | None = None
     quiet: bool = False
     command: str = ""
@@ -128,7 +132,8 @@ class Build:
     def model_name(self) -> str | None:
         if self.o.backend == "none":
             return None
-        return self.o.model or (self.engine.backend.model if self.engine else None) or self.o.backend
+        served = getattr(getattr(self.engine, "backend", None), "model", None)
+        return self.o.model or served or self.o.backend
 
     def configs(self) -> list[str]:
         wanted = self.o.configs or list(CONFIGS)
@@ -167,7 +172,11 @@ class Build:
         workers = self.o.workers or os.cpu_count() or 1
         args = [(p, self.o.main_threshold, self.o.min_scene_lines) for p in paths]
         bar = tqdm(total=len(paths), desc="parse", unit="script", disable=self.o.quiet, file=sys.stderr)
-        if workers > 1 and len(paths) > 1:
+        if self.o.engine == "ray":
+            from script2rp.build.ray_engine import parse_on_ray
+
+            results = parse_on_ray(_parse_one, args, self.o, bar)
+        elif workers > 1 and len(paths) > 1:
             with ProcessPoolExecutor(max_workers=min(workers, len(paths))) as pool:
                 results = []
                 for r in pool.map(_parse_one, args, chunksize=1):
@@ -229,12 +238,17 @@ class Build:
                 os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
         if self.o.backend == "replay":
             kwargs["replay_path"] = self.o.replay
-        return make_engine(
-            self.o.backend, model=self.o.model, base_url=self.o.base_url,
+        engine_args = dict(
+            backend=self.o.backend, model=self.o.model, base_url=self.o.base_url,
             cache_path=state / "llm-cache.sqlite", cache_mode=self.o.cache_mode,
             concurrency=self.o.concurrency, timeout=self.o.timeout, max_retries=self.o.max_retries,
             progress=not self.o.quiet, record_path=self.o.record, **kwargs,
         )
+        if self.o.engine == "ray":
+            from script2rp.build.ray_engine import RayEngine
+
+            return RayEngine(engine_args, self.o)
+        return make_engine(**engine_args)
 
     def _run_stage(self, stage: str, jobs: list[Job]) -> dict[str, Done]:
         """Send a stage's jobs; record failures; return the good answers by job id."""
@@ -513,6 +527,8 @@ def _engine_stats(engine) -> dict | None:
         return None
     stats = asdict(engine.stats)
     stats["prefix_cache_hit_rate"] = engine.stats.prefix_cache_hit_rate
+    if getattr(engine, "replica_stats", None) is not None:  # the Ray engine: one entry per replica
+        stats["replicas"] = engine.replica_stats
     return stats
 
 
