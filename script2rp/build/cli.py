@@ -47,6 +47,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--max-scripts", type=int, default=S, help="use only the first N screenplays")
     p.add_argument("--main-threshold", type=int, default=S, help="dialogue blocks that make a main character (15)")
     p.add_argument("--min-scene-lines", type=int, default=S, help="merge shorter scenes into a neighbour")
+    p.add_argument("--max-scene-chars", type=int, default=S,
+                   help="send longer scenes in parts, cut between elements (6000 characters)")
+    p.add_argument("--max-prompt-chars", type=int, default=S,
+                   help="budget for a character's lines in a card prompt (8000 characters)")
     p.add_argument("--prompt-format", choices=["mistrallite", "chat", "raw"], default=S,
                    help="how instructions are wrapped for the model (mistrallite)")
     p.add_argument("--attempts", type=int, default=S, help="asks per item before it is recorded as failed (3)")

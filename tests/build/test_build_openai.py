@@ -88,3 +88,18 @@ def test_kill_9_then_rerun_equals_an_uninterrupted_build(tmp_path):
         assert read_rows(killed) == read_rows(whole)
     finally:
         server.close()
+
+
+def test_long_scenes_are_sent_in_parts_and_joined_in_order(tmp_path, harbour, rp_server):
+    out = tmp_path / "out"
+    run_cli("build", harbour, "--out", out, "--backend", "openai", "--base-url", rp_server.base_url,
+            "--main-threshold", 2, "--max-scene-chars", 200, "--configs", "scene_enhancement", "-q", check_rc=0)
+    rep, rows = report(out), read_rows(out)
+    assert rep["llm"]["calls"] > 4  # two scenes, several parts each
+    loft = rows["scene_enhancement"][0]["output"]
+    speeches = ["The boat's back. Nobody drowned.", "You say that like it's news.",
+                "It is news. Last week it wasn't true.", "Did you sell the catch?",
+                "Half of it. The other half is in my boots."]
+    positions = [loft.index(s) for s in speeches]
+    assert positions == sorted(positions)
+    assert all(loft.count(s) == 1 for s in speeches)  # the context overlap is not repeated
