@@ -3,7 +3,9 @@
     python benchmarks/parse_speed.py [../shared/bench/sail-dev/screenplays] [--repeat 3]
 
 Prints MB/s and ms per screenplay for each stage and for the whole parse (best of
-`--repeat` runs, so a noisy neighbour on the machine does not decide the figure).
+`--repeat` runs, so a noisy neighbour on the machine does not decide the figure). The
+last line, the whole parse from the file on disk (read, decode, tag, structure), is the
+figure the target applies to; the in-memory lines leave file reading out.
 Target (parser issue): >= 5 MB/s for the whole parse on a 2-core machine.
 """
 
@@ -44,7 +46,8 @@ def main() -> None:
     forms = [load(f) for f in files]
     stages = {
         "ingest (read+decode)": lambda: [load(f) for f in files],
-        "tag": lambda: [tag(f) for f in forms],
+        "tag (text forms in memory)": lambda: [tag(f) for f in forms],
+        "tag+structure (in memory)": lambda: [parse_form(f) for f in forms],
         "parse (ingest+tag+structure)": lambda: [parse_form(load(f)) for f in files],
     }
     print(f"{len(files)} screenplays, {mb:.2f} MB")

@@ -52,6 +52,14 @@ def _per_file(args: argparse.Namespace, work: Callable[[Path], None]) -> int:
             _err(str(e))
             if args.debug:
                 traceback.print_exc()
+        except (KeyboardInterrupt, BrokenPipeError):
+            raise
+        except Exception as e:  # a reader's own failure on odd input: still one line, then go on
+            bad += 1
+            detail = " ".join(str(e).split())[:200]
+            _err(f"{path}: cannot read ({type(e).__name__}{': ' + detail if detail else ''})")
+            if args.debug:
+                traceback.print_exc()
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 
@@ -59,7 +67,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from script2rp.parse import tag_file
 
     def work(path: Path) -> None:
-        _, tagged = tag_file(path)
+        _, tagged = tag_file(path, check=True)
         out = sys.stdout
         for t in tagged:
             if args.format == "jsonl":

@@ -60,7 +60,7 @@ class TextForm:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class TaggedLine:
     index: int
     type: LineType

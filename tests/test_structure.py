@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from script2rp.model import Action, Dialogue, TaggedLine, TextForm, Transition
 from script2rp.parse.structure import (
@@ -402,3 +404,30 @@ def test_sample_formats_give_the_same_scenes_and_dialogue(suffix):
 def test_transition_element_type():
     sp = build([H, ("transition", "  SMASH   CUT TO: ")])
     assert sp.scenes[0].elements == [Transition("SMASH CUT TO:", (1, 1))]
+
+
+# --- never raises ---------------------------------------------------------------------------
+
+
+_SCRIPTISH = st.sampled_from([
+    "", "INT. HOUSE - DAY", "EXT. GULL ROCK - NIGHT", " " * 37 + "JOHN", " " * 37 + "MARA (CONT'D)",
+    " " * 37 + "JOHN (V.O.)", " " * 25 + "Hello there.", " " * 25 + "some-", " " * 25 + "thing else.",
+    " " * 31 + "(beat)", " " * 31 + "(pulling it", " " * 31 + "AWAY)", " " * 37 + "(MORE)", " " * 60 + "12.",
+    "CONTINUED:", " " * 60 + "CUT TO:", "CAST OF CHARACTERS", "FADE IN:", "He waits.",
+])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(_SCRIPTISH, st.text(max_size=60)), max_size=40), st.integers(0, 6))
+def test_parse_never_raises_on_arbitrary_text(lines, min_scene_lines):
+    """Any text either parses or is refused as "not a screenplay"; nothing else escapes."""
+    from script2rp.errors import ScreenplayError
+    from script2rp.parse import parse_form
+
+    form = TextForm(lines, "<fuzz>", "text")
+    try:
+        sp = parse_form(form, min_scene_lines=min_scene_lines)
+    except ScreenplayError:
+        return
+    assert all(d.speaker for s in sp.scenes for d in s.dialogues)
+    parse_form(form, min_scene_lines=min_scene_lines, check=False)

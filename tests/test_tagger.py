@@ -250,3 +250,86 @@ def test_never_raises_and_tags_every_line(lines):
     for line, t in zip(lines, tags):
         if not line.strip():
             assert t == "blank"
+
+
+# --- a parenthetical broken over lines ------------------------------------------------------
+
+
+@pytest.mark.parametrize("last", ["HINGES)", "AWAY)", "OFF)", "V.O.)", "SLAMS SHUT)"])
+def test_capitalised_end_of_a_wrapped_parenthetical_is_not_a_cue(last):
+    lines = scene(
+        "INT. BARN - DAY",
+        "The door groans.",
+        [CUE + "JOHN", PAR + "(tearing the door off its", PAR + last, DLG + "Help me with this."],
+        [CUE + "MARA", DLG + "Fine.", PAR + "(she pulls it", PAR + last, DLG + "Got it."],
+        [CUE + "JOHN", PAR + "(still pulling and", PAR + "pulling it", PAR + last, DLG + "Thanks."],
+    )
+    t = dict(enumerate(tag_lines(lines)))
+    for i, line in enumerate(lines):
+        if line.strip() == last:
+            assert t[i] == "parenthetical", (i, line)
+    assert [line.strip() for i, line in enumerate(lines) if t[i] == "character"] == ["JOHN", "MARA", "JOHN"]
+
+
+def test_wrapped_parenthetical_in_a_flat_script_and_across_a_page_break():
+    flat = ["INT. BARN - DAY", "", "JOHN", "(tearing the door off its", "HINGES)", "Help me.", ""]
+    assert tag_lines(flat)[2:6] == ["character", "parenthetical", "parenthetical", "dialogue"]
+    paged = [
+        "INT. BARN - DAY", "", CUE + "JOHN", DLG + "Help me.", PAR + "(tearing the door off",
+        "", " " * 60 + "12.", "", PAR + "its HINGES)", DLG + "Now!", "",
+    ]
+    t = tag_lines(paged)
+    assert t[2:5] == ["character", "dialogue", "parenthetical"]
+    assert t[8:10] == ["parenthetical", "dialogue"]
+
+
+def test_wrapped_parenthetical_joins_into_one():
+    from script2rp.model import TextForm
+    from script2rp.parse import parse_form
+
+    lines = scene(
+        "INT. BARN - DAY",
+        [CUE + "JOHN", PAR + "(tearing the door off its", PAR + "HINGES)", DLG + "Help me with this."],
+        [CUE + "MARA", DLG + "Fine."],
+    )
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
+    john = sp.scenes[0].dialogues[0]
+    assert john.parentheticals == ["tearing the door off its HINGES"]
+    assert john.text == "Help me with this."
+    assert [c.name for c in sp.characters] == ["JOHN", "MARA"]
+
+
+def test_end_of_a_wrapped_parenthetical_outside_a_speech_is_never_a_cue():
+    """A parenthetical whose opening line was read as action (no cue before it) must not
+    make its capitalised last line ("AWAY)") a cue."""
+    lines = scene(
+        "INT. BARN - DAY",
+        "The door groans.",
+        block("JOHN", "Help me."),
+        block("MARA", "Fine."),
+        block("JOHN", "Good."),
+        "She goes.",
+        [PAR + "(pulling it", PAR + "AWAY)", DLG + "Done."],
+        "INT. HALL - DAY",
+        [PAR + "(opening the", PAR + "DOOR)", DLG + "Hello?"],
+    )
+    t = tagged(lines)
+    assert t["AWAY)"] != "character" and t["DOOR)"] != "character"
+    assert [line.strip() for line, k in zip(lines, tag_lines(lines)) if k == "character"] == ["JOHN", "MARA", "JOHN"]
+
+
+def test_parenthetical_broken_by_a_blank_line_keeps_the_speech():
+    """"(notices something down", "", "BELOW)" inside a speech: the capitalised closing
+    line is the parenthetical's end (not a cue), and the speech goes on after it."""
+    lines = scene(
+        "INT. STAIRS - NIGHT",
+        block("JOEL", "Hold on."),
+        block("DEAN", "What?"),
+        [CUE + "JOEL", DLG + "If I don't get home by eight,", DLG + "it's over.", PAR + "(he notices something down",
+         "", CUE[:-6] + "BELOW)", DLG + "I have to call you", DLG + "back."],
+        "Joel runs downstairs.",
+    )
+    t = tagged(lines)
+    assert t["BELOW)"] == "parenthetical"
+    assert t["I have to call you"] == t["back."] == "dialogue"
+    assert t["Joel runs downstairs."] == "action"

@@ -10,16 +10,25 @@ import os
 
 from script2rp.errors import ScreenplayError
 from script2rp.model import Screenplay, TaggedLine, TextForm
-from script2rp.parse.tagger import tag, tag_lines
+from script2rp.parse.tagger import paused_gc, tag, tag_lines
 
 __all__ = ["parse_file", "parse_form", "tag", "tag_lines", "tag_file"]
 
+NOT_A_SCREENPLAY = "does not look like a screenplay (no character cues with dialogue found)"
 
-def tag_file(path: str | os.PathLike) -> tuple[TextForm, list[TaggedLine]]:
+
+def tag_file(path: str | os.PathLike, *, check: bool = False) -> tuple[TextForm, list[TaggedLine]]:
+    """Load and tag one file; with `check`, refuse text that is not a screenplay."""
     from script2rp.ingest import load
 
     form = load(path)
-    return form, tag(form)
+    tagged = tag(form)
+    if check:
+        from script2rp.parse.structure import is_screenplay
+
+        if not is_screenplay(tagged):
+            raise ScreenplayError(form.source, NOT_A_SCREENPLAY)
+    return form, tagged
 
 
 def parse_form(
@@ -30,15 +39,17 @@ def parse_form(
     check: bool = True,
 ) -> Screenplay:
     """Build the structured screenplay; with `check`, refuse text that is not a screenplay."""
-    from script2rp.parse.structure import build_screenplay, is_screenplay
+    from script2rp.parse.structure import _kind_codes, build_from_kinds, codes_look_like_screenplay
 
-    tagged = tag(form)
-    if check and not is_screenplay(tagged):
-        raise ScreenplayError(
-            form.source, "does not look like a screenplay (no character cues with dialogue found)"
-        )
-    kwargs = {} if min_scene_lines is None else {"min_scene_lines": min_scene_lines}
-    return build_screenplay(form, tagged, main_threshold=main_threshold, **kwargs)
+    with paused_gc():
+        kinds = form.tags if form.tags is not None else tag_lines(form.lines)
+        n = min(len(kinds), len(form.lines))
+        kinds, texts = kinds[:n], form.lines[:n]
+        codes = _kind_codes(kinds)
+        if check and not codes_look_like_screenplay(codes):
+            raise ScreenplayError(form.source, NOT_A_SCREENPLAY)
+        kwargs = {} if min_scene_lines is None else {"min_scene_lines": min_scene_lines}
+        return build_from_kinds(form, kinds, texts, main_threshold=main_threshold, codes=codes, **kwargs)
 
 
 def parse_file(path: str | os.PathLike, **kwargs) -> Screenplay:

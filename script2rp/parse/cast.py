@@ -27,6 +27,11 @@ def _spoken_prefix(lines: Sequence[TaggedLine]) -> list[int]:
     return [0, *accumulate(t.type in _SPOKEN for t in lines)]
 
 
+def _spoken_prefix_codes(codes: str) -> list[int]:
+    """`_spoken_prefix` from one code letter per line (D dialogue, L lyrics)."""
+    return list(accumulate(map("DL".__contains__, codes), initial=0))
+
+
 def _physical_lines(d: Dialogue, spoken: list[int] | None) -> int:
     """Lines of speech in the block. `Dialogue` records only its span, so with the tagged
     lines we count the dialogue/lyrics lines inside it (page furniture and parentheticals
@@ -44,15 +49,20 @@ def count_cast(
     main_threshold: int = DEFAULT_MAIN_THRESHOLD,
     *,
     lines: Sequence[TaggedLine] | None = None,
+    codes: str | None = None,
 ) -> tuple[list[Character], dict[str, list[str]]]:
     """Per speaker: dialogue blocks, dialogue lines, words, scenes (sorted), first scene,
     main or NPC, and the raw cue spellings merged into the name.
 
     Returns (characters sorted by dialogue blocks descending then name, merge report
     {name: raw spellings} for names typed more than one way). `lines` (the tagged lines the
-    scenes were built from) makes `dialogue_lines` exact; see `_physical_lines`.
+    scenes were built from) makes `dialogue_lines` exact; see `_physical_lines`. `codes`
+    (one letter per tagged line, D for dialogue and L for lyrics) does the same faster.
     """
-    spoken = _spoken_prefix(lines) if lines is not None else None
+    if codes is not None:
+        spoken = _spoken_prefix_codes(codes)
+    else:
+        spoken = _spoken_prefix(lines) if lines is not None else None
     stats: dict[str, list] = {}  # name -> [blocks, lines, words, scenes, spellings]
     for scene in scenes:
         for d in scene.elements:

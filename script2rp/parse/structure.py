@@ -61,6 +61,7 @@ Hyphenation
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import repeat
 from operator import attrgetter
@@ -72,6 +73,7 @@ from script2rp.parse.names import has_contd, normalise_cue
 
 __all__ = [
     "build_screenplay",
+    "build_from_kinds",
     "is_screenplay",
     "clean_heading",
     "join_lines",
@@ -342,11 +344,13 @@ def _front_matter(codes: str, texts: list[str], first_heading: int) -> list[int]
     return sorted(set(front))
 
 
-def _codes(tagged: list[TaggedLine]) -> tuple[str, list[str]]:
-    """(one code letter per line, texts), with a "(MORE)" the tagger left in a speech made
-    page furniture."""
-    texts = list(map(attrgetter("text"), tagged))
-    codes = "".join(map(_CODE.get, map(attrgetter("type"), tagged), repeat("A")))
+def _kind_codes(kinds: Iterable[str]) -> str:
+    """One code letter per line kind (unknown kinds read as action)."""
+    return "".join(map(_CODE.get, kinds, repeat("A")))
+
+
+def _codes(codes: str, texts: list[str]) -> str:
+    """The codes with a "(MORE)" the tagger left in a speech made page furniture."""
     joined = "\n".join(texts)
     more, line, pos = [], 0, 0
     for m in _MORE_IN_TEXT.finditer(joined):
@@ -360,7 +364,7 @@ def _codes(tagged: list[TaggedLine]) -> tuple[str, list[str]]:
             if chars[i] in "DPL":
                 chars[i] = "M"
         codes = "".join(chars)
-    return codes, texts
+    return codes
 
 
 @dataclass
@@ -421,7 +425,24 @@ def build_screenplay(
     main_threshold: int = DEFAULT_MAIN_THRESHOLD,
 ) -> Screenplay:
     """Group tagged lines into scenes and elements, then count the cast (module doc)."""
-    codes, texts = _codes(tagged)
+    kinds = list(map(attrgetter("type"), tagged))
+    texts = list(map(attrgetter("text"), tagged))
+    return build_from_kinds(form, kinds, texts, min_scene_lines=min_scene_lines, main_threshold=main_threshold)
+
+
+def build_from_kinds(
+    form: TextForm,
+    kinds: list[str],
+    texts: list[str],
+    *,
+    min_scene_lines: int = DEFAULT_MIN_SCENE_LINES,
+    main_threshold: int = DEFAULT_MAIN_THRESHOLD,
+    codes: str | None = None,
+) -> Screenplay:
+    """`build_screenplay` on parallel lists (line kinds, line texts): no object per line.
+    `codes` is `_kind_codes(kinds)` when the caller has it already."""
+    raw_codes = _kind_codes(kinds) if codes is None else codes
+    codes = _codes(raw_codes, texts)
     headings = [m.start() for m in re.finditer("H", codes)]
     front = _front_matter(codes, texts, headings[0] if headings else len(codes))
     front_matter = [" ".join(texts[i].split()) for i in front if texts[i].strip()]
@@ -444,7 +465,7 @@ def build_screenplay(
         elements = _elements(codes, texts, h + 1, nxt, form.dual)
         segments.append(_Segment(len(segments), clean_heading(texts[h]), h, elements, size(h, nxt)))
     scenes = _merge(segments, min_scene_lines)
-    characters, merges = count_cast(scenes, main_threshold, lines=tagged)
+    characters, merges = count_cast(scenes, main_threshold, codes=raw_codes)
     return Screenplay(
         title=_title(form),
         scenes=scenes,
@@ -465,17 +486,18 @@ def is_screenplay(tagged: list[TaggedLine]) -> bool:
     there are at least two such dialogue blocks. Prose tagged as action fails the first
     test; a novel whose odd capitalised line is read as a cue fails the second.
     """
-    kinds = [t.type for t in tagged]
-    content = [k for k in kinds if k not in _SKIP]
+    return codes_look_like_screenplay(_kind_codes(map(attrgetter("type"), tagged)))
+
+
+_SPOKEN_BLOCK = re.compile("C[BM]*[DPL]")
+
+
+def codes_look_like_screenplay(codes: str) -> bool:
+    """`is_screenplay` on the line codes (`_kind_codes`)."""
+    content = len(codes) - codes.count("B") - codes.count("M") - codes.count("F")
     if not content:
         return False
-    blocks = 0
-    for i, k in enumerate(kinds):
-        if k == "character":
-            j = i + 1
-            while j < len(kinds) and kinds[j] in ("blank", "page_marker"):
-                j += 1
-            blocks += j < len(kinds) and kinds[j] in _SPEECH
-    speech = sum(1 for k in content if k in _SPEECH or k == "character")
-    structure = sum(1 for k in content if k in ("scene_heading", "transition"))
-    return blocks >= 1 and speech >= 0.05 * len(content) and (structure >= 1 or blocks >= 2)
+    blocks = len(_SPOKEN_BLOCK.findall(codes))
+    speech = codes.count("C") + codes.count("D") + codes.count("P") + codes.count("L")
+    structure = codes.count("H") + codes.count("T")
+    return blocks >= 1 and speech >= 0.05 * content and (structure >= 1 or blocks >= 2)
