@@ -166,8 +166,29 @@ def _register_build(sub: argparse._SubParsersAction, common: argparse.ArgumentPa
     register(sub, common)
 
 
+def _register_push(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from script2rp.export.hub import register
+
+    register(sub, common)
+
+
+def _register_export(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from script2rp.export.convert import register
+
+    register(sub, common)
+
+
+def _register_chat(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from script2rp.chat import register
+
+    register(sub, common)
+
+
 _EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [
     _register_build,
+    _register_push,
+    _register_export,
+    _register_chat,
 ]
 
 

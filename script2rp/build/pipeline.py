@@ -33,7 +33,7 @@ from tqdm import tqdm
 from script2rp import __version__
 from script2rp.build.llm_stage import Done, Failed, Settings, run_jobs
 from script2rp.errors import ScreenplayError
-from script2rp.export.card import render_card
+from script2rp.export.card import refresh_card
 from script2rp.export.dataset import CONFIGS, write_config, write_text
 from script2rp.model import Dialogue, Screenplay
 from script2rp.tasks import card_prompts, character_card, memories, scene_enhancement, scene_summary
@@ -414,8 +414,8 @@ class Build:
             "seconds": self.seconds,
             "needs_model": [c for c in (self.o.configs or CONFIGS) if NEEDS[c]] if self.o.backend == "none" else [],
         }
-        write_text(self.out / "README.md", render_card(report))
         write_text(self.out / "report.json", json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+        refresh_card(self.out)  # the card `push` uploads: example rows and plots included
         return report
 
 
