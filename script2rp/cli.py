@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from script2rp import __version__
-from script2rp.errors import MissingDependency, ScreenplayError
+from script2rp.errors import EngineUnavailable, MissingDependency, ScreenplayError
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -202,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "debug", False):
             traceback.print_exc()
         return EXIT_BAD_INPUT
+    except EngineUnavailable as e:
+        _err(str(e))
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        return EXIT_FAILURES
     except KeyboardInterrupt:
         _err("interrupted")
         return 130

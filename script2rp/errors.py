@@ -10,6 +10,10 @@ class ScreenplayError(Exception):
         self.reason = reason
 
 
+class EngineUnavailable(RuntimeError):
+    """No model engine can run (no replica starts, none answers): the job stops with this one line."""
+
+
 class MissingDependency(ImportError):
     """An optional extra is not installed; the message holds the exact pip command."""
 
