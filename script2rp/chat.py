@@ -212,6 +212,8 @@ class Talker:
 
 
 def _context_of(engine, backend: str, base_url: str | None) -> int | None:
+    if backend == "llamacpp":
+        return int(engine.backend.n_ctx)
     if backend == "vllm":
         try:
             return int(engine.backend._llm.llm_engine.model_config.max_model_len)
@@ -229,7 +231,19 @@ def _context_of(engine, backend: str, base_url: str | None) -> int | None:
     return None
 
 
+class _LlamaTokenizer:
+    """llama.cpp's tokenizer behind the one method the Talker uses."""
+
+    def __init__(self, llm):
+        self.llm = llm
+
+    def encode(self, text: str) -> list[int]:
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+
 def _tokenizer_of(engine, backend: str):
+    if backend == "llamacpp":
+        return _LlamaTokenizer(engine.backend._llm)
     if backend != "vllm":
         return None
     try:
@@ -257,11 +271,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--user", required=True, metavar="NAME", help="the character you play")
     p.add_argument("--as", dest="as_name", metavar="NAME",
                    help="the character the model answers as (default: the first card that is not --user)")
-    p.add_argument("--backend", choices=["openai", "vllm"], default="openai")
+    p.add_argument("--backend", choices=["openai", "vllm", "llamacpp"], default="openai",
+                   help="openai: a server (default); vllm: a model in this process; llamacpp: a GGUF file in "
+                   "this process, no GPU needed")
     p.add_argument("--base-url", help="openai: server URL up to /v1, e.g. http://127.0.0.1:8000/v1")
-    p.add_argument("--model", help="openai: served model name (default: the only one); vllm: model directory")
+    p.add_argument("--model", help="openai: served model name (default: the only one); vllm: model directory; "
+                   "llamacpp: GGUF file (default: the embedded SmolLM2-135M-Instruct)")
     p.add_argument("--engine-opt", action="append", default=[], metavar="KEY=VALUE",
-                   help="vllm option, e.g. max_model_len=4096 (repeatable)")
+                   help="vllm or llamacpp option, e.g. max_model_len=4096 or n_ctx=8192 (repeatable)")
     p.add_argument("--context", type=int, help="context length in tokens (default: asked from the server/model, else 4096)")
     p.add_argument("--max-tokens", type=int, default=300, help="reply length limit (300)")
     p.add_argument("--temperature", type=float, default=0.8)
@@ -295,6 +312,14 @@ def _engine_from(args: argparse.Namespace):
             raise ChatError("--backend openai needs --base-url, e.g. http://127.0.0.1:8000/v1")
         return make_engine("openai", model=args.model, base_url=args.base_url, cache_path=None, progress=False,
                            concurrency=1, timeout=args.timeout, max_retries=3)
+    options = {}
+    for item in args.engine_opt:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise ChatError(f"--engine-opt wants KEY=VALUE, got {item!r}")
+        options[key] = yaml.safe_load(raw)
+    if args.backend == "llamacpp":
+        return make_engine("llamacpp", model=args.model, cache_path=None, progress=False, **options)
     if not args.model:
         raise ChatError("--backend vllm needs --model (a model directory or id)")
     import os
@@ -302,12 +327,6 @@ def _engine_from(args: argparse.Namespace):
     os.environ.setdefault("VLLM_LOGGING_STREAM", "ext://sys.stderr")  # stdout is the conversation
     if args.quiet:
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
-    options = {}
-    for item in args.engine_opt:
-        key, sep, raw = item.partition("=")
-        if not sep:
-            raise ChatError(f"--engine-opt wants KEY=VALUE, got {item!r}")
-        options[key] = yaml.safe_load(raw)
     return make_engine("vllm", model=args.model, cache_path=None, progress=False, **options)
 
 

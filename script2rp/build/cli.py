@@ -12,15 +12,15 @@ from script2rp.build.llm_stage import Settings
 from script2rp.build.pipeline import NEEDS, Build, BuildOptions, command_line
 from script2rp.export.dataset import CONFIGS
 
-BACKENDS = ("none", "vllm", "openai", "replay")
+BACKENDS = ("none", "vllm", "openai", "llamacpp", "replay")
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT = 0, 1, 2
 
 # Keys a --config YAML file may set, with the flag defaults they stand in for.
 DEFAULTS = {
     "backend": "none", "model": None, "base_url": None, "replay": None, "record": None, "configs": None, "workers": 0,
     "max_scripts": None, "main_threshold": 15, "min_scene_lines": None, "max_scene_chars": 6000,
-    "max_prompt_chars": 8000, "min_coverage": 0.9, "prompt_format": "mistrallite", "attempts": 3,
-    "seed": 0, "temperature": None, "max_tokens": None, "prompts": None, "structured": False, "cache": "use", "concurrency": 32,
+    "max_prompt_chars": 8000, "min_coverage": 0.9, "prompt_format": None, "attempts": 3,
+    "seed": 0, "temperature": None, "max_tokens": None, "prompts": None, "structured": None, "cache": "use", "concurrency": 32,
     "timeout": 600.0, "max_retries": 6, "engine_options": {}, "name": None,
     "engine": "local", "ray_address": None, "replicas": 1, "gpus_per_replica": 0,
 }
@@ -37,8 +37,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--out", required=True, type=Path, help="output folder (the dataset)")
     p.add_argument("--config", type=Path, help="YAML file with any of the options below (flags win)")
     p.add_argument("--backend", choices=BACKENDS, default=S,
-                   help="none (default): rule-based configs only; vllm, openai or replay for the rest")
-    p.add_argument("--model", default=S, help="vllm: model directory or id; openai: served model name")
+                   help="none (default): rule-based configs only; vllm, openai, llamacpp or replay for the rest")
+    p.add_argument("--model", default=S, help="vllm: model directory or id; openai: served model name; "
+                   "llamacpp: GGUF file (default: the embedded SmolLM2-135M-Instruct, for trying the pipeline)")
     p.add_argument("--base-url", default=S, help="openai: server URL up to /v1 (key from OPENAI_API_KEY)")
     p.add_argument("--replay", default=S, help="replay: JSONL of recorded answers")
     p.add_argument("--record", default=S, help="append every answer to this JSONL (for --backend replay)")
@@ -52,10 +53,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--max-prompt-chars", type=int, default=S,
                    help="budget for a character's lines in a card prompt (8000 characters)")
     p.add_argument("--prompt-format", choices=["mistrallite", "chat", "raw"], default=S,
-                   help="how instructions are wrapped for the model (mistrallite)")
+                   help="how instructions are wrapped for the model (chat on llamacpp, else mistrallite)")
     p.add_argument("--attempts", type=int, default=S, help="asks per item before it is recorded as failed (3)")
     p.add_argument("--min-coverage", type=float, default=S, help="share of dialogue blocks a transcript must keep (0.9)")
-    p.add_argument("--structured", action="store_true", default=S, help="constrain card answers to the JSON schema")
+    p.add_argument("--structured", action=argparse.BooleanOptionalAction, default=S,
+                   help="constrain card answers to their JSON schema (default: on for vllm and llamacpp, off "
+                   "for openai, where the server must support it)")
     p.add_argument("--seed", type=int, default=S, help="base sampling seed (0)")
     p.add_argument("--temperature", type=float, default=S, help="override every prompt's temperature")
     p.add_argument("--max-tokens", type=int, default=S, help="answer length limit for every request (default: per prompt)")

@@ -9,7 +9,7 @@ asks exactly the same questions and the cache answers all of them.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from script2rp.llm import Engine, SamplingParams, to_request
@@ -18,13 +18,23 @@ from script2rp.tasks.job import Invalid, Job
 
 @dataclass
 class Settings:
-    prompt_format: str = "mistrallite"
+    prompt_format: str | None = None  # None: for_backend picks
     attempts: int = 3
     seed: int = 0
     temperature: float | None = None  # None: each prompt file's own
     max_tokens: int | None = None  # None: each prompt file's own; else the limit for every request
     max_tokens_cap: int = 8192  # re-asks after a cut answer double the limit up to this
-    structured: bool = False  # constrain card answers to the JSON schema (backend support needed)
+    structured: bool | None = None  # constrain card answers to their JSON schema; None: for_backend picks
+
+    def for_backend(self, backend: str) -> Settings:
+        """Fill the choices left open. Structured output is on where the backend is known to
+        constrain decoding (vLLM and llama.cpp in this process); a server is asked for it only with
+        --structured, since not every OpenAI-compatible server supports it. The prompt format is the
+        GGUF's own chat template on llamacpp (small instruct models follow nothing else) and the
+        cinematika-7b instruction format, mistrallite, elsewhere."""
+        structured = backend in ("vllm", "llamacpp") if self.structured is None else self.structured
+        prompt_format = self.prompt_format or ("chat" if backend == "llamacpp" else "mistrallite")
+        return replace(self, structured=structured, prompt_format=prompt_format)
 
 
 @dataclass
@@ -84,6 +94,7 @@ def _request(job: Job, attempt: int, max_tokens: int, settings: Settings):
     temperature = job.prompt.temperature if settings.temperature is None else settings.temperature
     params = SamplingParams(
         max_tokens=max_tokens, temperature=temperature, seed=seed,
+        presence_penalty=job.prompt.presence_penalty, frequency_penalty=job.prompt.frequency_penalty,
         json_schema=job.json_schema if settings.structured else None,
     )
     return to_request(settings.prompt_format, job.text, params, system=job.prompt.system, tag=tag)

@@ -24,7 +24,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from script2rp.model import Dialogue, Screenplay
 from script2rp.tasks import card_prompts, character_card, memories, scene_enhancement, scene_summary
 from script2rp.tasks.cards import dump_card
 from script2rp.tasks.job import Job, Movie
-from script2rp.tasks.prompt import load_prompt, use_prompt_dir
+from script2rp.tasks.prompt import load_prompt, stage_prompt, use_prompt_dir
 from script2rp.tasks.text import name_key, plain_rp, screenplay_text, turns
 
 RULE_CONFIGS = ("plain_scenes", "plain_full_script")
@@ -97,7 +97,7 @@ class Build:
     """One build run. `run()` returns the report (also written to `OUT/report.json`)."""
 
     def __init__(self, options: BuildOptions):
-        self.o = options
+        self.o = replace(options, settings=options.settings.for_backend(options.backend))
         self.out = Path(options.out)
         self.failures: list[dict] = []
         self.seconds: dict[str, float] = {}
@@ -272,7 +272,8 @@ class Build:
 
         if "scene_enhancement" in stages:
             jobs = [j for m in movies for s in m.screenplay.scenes
-                    for j in scene_enhancement.jobs(m, s, max_chars=o.max_scene_chars, min_coverage=o.min_coverage)]
+                    for j in scene_enhancement.jobs(m, s, max_chars=o.max_scene_chars, min_coverage=o.min_coverage,
+                                                  structured=o.settings.structured)]
             done = self._run_stage("scene_enhancement", jobs)
             parts_of: dict[str, list[str]] = {}
             for j in jobs:
@@ -287,25 +288,27 @@ class Build:
                         self._fail("scene_enhancement", m.id, f"scene {s.index}", "a part of the scene failed", id=sid)
         if "scene_summary" in stages:
             jobs = [j for m in movies for s in m.screenplay.scenes
-                    for j in scene_summary.jobs(m, s, max_chars=o.max_scene_chars)]
+                    for j in scene_summary.jobs(m, s, max_chars=o.max_scene_chars, structured=o.settings.structured)]
             summaries = {k: d.value for k, d in self._run_stage("scene_summary", jobs).items()}
         if "character_card" in stages:
             jobs = [j for m in movies for c in m.screenplay.main_characters
-                    for j in character_card.jobs(m, c, max_chars=o.max_prompt_chars)]
+                    for j in character_card.jobs(m, c, max_chars=o.max_prompt_chars, structured=o.settings.structured)]
             cards = {k: dump_card(d.value) for k, d in self._run_stage("character_card", jobs).items()}
         if "memories" in stages:
             jobs = [j for sid, text in transcripts.items()
-                    for j in memories.jobs(sid, sid.split("/")[0], f"scene {_scene_index(sid)}", text)]
+                    for j in memories.jobs(sid, sid.split("/")[0], f"scene {_scene_index(sid)}", text,
+                                                 structured=o.settings.structured)]
             mem = self._run_stage("memories", jobs)
-            prompt = load_prompt("memories")
-            asked = {j.id: j.text for j in jobs}
+            # The rows teach the plain-text task, whichever form (free or JSON) produced the answer.
+            prompt, version = load_prompt("memories"), stage_prompt("memories", o.settings.structured).version
+            asked = {j.id: prompt.fill(transcript=transcripts[j.id]) for j in jobs}
             self.rows["memories"] = [
                 {"id": jid, "movie": by_movie[jid.split("/")[0]].title, "scene_index": _scene_index(jid),
                  "conversations": [
                      {"from": "system", "value": prompt.system},
                      {"from": "human", "value": asked[jid]},
                      {"from": "gpt", "value": d.value}],
-                 **self._prov(prompt.version)}
+                 **self._prov(version)}
                 for jid, d in mem.items()
             ]
         if "character_card_reverse_prompt" in stages:
@@ -314,14 +317,14 @@ class Build:
                 for c in m.screenplay.main_characters:
                     cid = character_card.card_id(m, c)
                     if cid in cards:
-                        jobs += card_prompts.jobs(cid, m.id, m.name(c.name), cards[cid])
+                        jobs += card_prompts.jobs(cid, m.id, m.name(c.name), cards[cid], structured=o.settings.structured)
             requests = {k: d.value for k, d in self._run_stage("character_card_reverse_prompt", jobs).items()}
         self._timed("assemble", lambda: self._assemble(movies, configs, transcripts, summaries, cards, requests))
 
     def _assemble(self, movies, configs, transcripts, summaries, cards, requests) -> None:
-        v = {s: load_prompt(s).version for s in
-             ("scene_enhancement", "scene_summary", "character_card", "character_card_reverse_prompt",
-              "rp_to_character_card")}
+        v = {s: stage_prompt(s, self.o.settings.structured).version for s in
+             ("scene_enhancement", "scene_summary", "character_card", "character_card_reverse_prompt")}
+        v["rp_to_character_card"] = load_prompt("rp_to_character_card").version
         rows: dict[str, list[dict]] = {c: [] for c in configs if c not in RULE_CONFIGS and c != "memories"}
         version = "+".join((v["scene_enhancement"], v["scene_summary"], v["character_card"]))
         for m in movies:
@@ -402,9 +405,11 @@ class Build:
             "backend": self.o.backend,
             "model": self.model_name,
             "sampling": asdict(self.o.settings),
-            "prompt_versions": {s: load_prompt(s).version for s in
-                                ("scene_enhancement", "scene_summary", "character_card", "memories",
-                                 "character_card_reverse_prompt", "rp_to_character_card")},
+            "prompt_versions": {
+                **{s: stage_prompt(s, self.o.settings.structured).version for s in
+                   ("scene_enhancement", "scene_summary", "character_card", "memories", "character_card_reverse_prompt")},
+                "rp_to_character_card": load_prompt("rp_to_character_card").version,
+            },
             "inputs": self.inputs,
             "movies": [_movie_summary(m) for m in movies],
             "rows": written,

@@ -34,9 +34,18 @@ def canonical_json(value: object) -> str:
     return _CANONICAL.encode(value)
 
 
+# Fields added after the first cache version: left out of keys while at their default, so answers
+# cached before they existed still match.
+_LATER_FIELDS = {"presence_penalty": 0.0, "frequency_penalty": 0.0}
+
+
 def params_dict(params: SamplingParams) -> dict:
-    """Like `dataclasses.asdict`, without its deep copy."""
-    return {f.name: getattr(params, f.name) for f in fields(params)}
+    """Like `dataclasses.asdict`, without its deep copy (and without later fields at their default)."""
+    values = {f.name: getattr(params, f.name) for f in fields(params)}
+    for name, default in _LATER_FIELDS.items():
+        if values[name] == default:
+            del values[name]
+    return values
 
 
 def request_keys(kind: str, model: str, requests: Sequence[Request]) -> list[str]:

@@ -1,11 +1,11 @@
 """The one entry point stages use: a list of requests in, a list of results out, in order.
 
 Callers never see threads, event loops or HTTP. The engine puts the persistent cache in front of a
-backend (vLLM in-process, an OpenAI-compatible server, or recorded answers): cached requests are
-answered at once, identical requests in a batch are sent once, and every answer is written to the
-cache (and the optional recording) the moment the backend yields it, on the calling thread. So a
-second run makes no calls, a killed run resumes with only what is missing, and Ctrl-C keeps every
-answer received so far.
+backend (vLLM or llama.cpp in-process, an OpenAI-compatible server, or recorded answers): cached
+requests are answered at once, identical requests in a batch are sent once, and every answer is
+written to the cache (and the optional recording) the moment the backend yields it, on the
+calling thread. So a second run makes no calls, a killed run resumes with only what is missing,
+and Ctrl-C keeps every answer received so far.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .openai_compat import OpenAIBackend
 from .replay import Recorder, ReplayBackend
 from .types import Request, Result, Stats
 
-BACKENDS = ("vllm", "openai", "replay")
+BACKENDS = ("vllm", "openai", "replay", "llamacpp")
 
 
 def _copy(result: Result) -> Result:
@@ -178,6 +178,9 @@ def make_engine(
       only model); `concurrency`, `timeout` (seconds per attempt), `max_retries`, and
       `backend_kwargs` `backoff`/`max_backoff` (seconds) tune it.
     - "replay": `backend_kwargs` `replay_path` is a JSONL recording (see `replay.py`).
+    - "llamacpp": `model` is a GGUF file (None: the embedded SmolLM2-135M-Instruct, see
+      `embedded.py`); `backend_kwargs` go to `LlamaCppBackend` (n_ctx, n_threads, seed, and any
+      other `llama_cpp.Llama` argument).
 
     `cache_path` None or `cache_mode="off"` disables the cache; "refresh" re-asks and overwrites.
     `record_path` appends every answer (cached ones included) to a JSONL that "replay" can serve.
@@ -200,6 +203,10 @@ def make_engine(
         )
     elif backend == "replay":
         impl = ReplayBackend(model=model, **backend_kwargs)
+    elif backend == "llamacpp":
+        from .llamacpp_backend import LlamaCppBackend  # imports llama_cpp: only when asked for
+
+        impl = LlamaCppBackend(model, **backend_kwargs)
     else:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     try:

@@ -244,6 +244,10 @@ class OpenAIBackend:
             body["stop"] = list(p.stop)
         if p.seed is not None:
             body["seed"] = p.seed
+        if p.presence_penalty:
+            body["presence_penalty"] = p.presence_penalty
+        if p.frequency_penalty:
+            body["frequency_penalty"] = p.frequency_penalty
         if request.messages is not None:
             body["messages"] = request.messages
             if p.json_schema is not None:

@@ -20,6 +20,10 @@ class SamplingParams:
     seed: int | None = None
     n: int = 1
     json_schema: dict | None = None
+    # OpenAI's penalties on tokens already in the answer (vLLM and llama.cpp have them too); they
+    # keep small models from writing one phrase or one JSON key over and over.
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
 
     def __post_init__(self) -> None:
         if isinstance(self.stop, str):

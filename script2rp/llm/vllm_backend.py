@@ -73,6 +73,8 @@ class VLLMBackend:
             max_tokens=params.max_tokens,
             stop=list(params.stop) or None,
             seed=params.seed,
+            presence_penalty=params.presence_penalty,
+            frequency_penalty=params.frequency_penalty,
             structured_outputs=None
             if params.json_schema is None
             else self._structured(json=params.json_schema),

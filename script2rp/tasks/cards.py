@@ -7,6 +7,7 @@ the messages name the exact fault, which goes into the failure report and the re
 
 from __future__ import annotations
 
+import json
 import re
 
 import yaml
@@ -14,23 +15,58 @@ import yaml
 KEYS = ("name", "characteristics", "description", "example_dialogue")
 MIN_TRAITS, MAX_TRAITS = 5, 12
 
-# JSON schema of the same card, for backends that can constrain decoding to it.
-JSON_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "name": {"type": "string"},
-        "characteristics": {
-            "type": "object",
-            "minProperties": MIN_TRAITS,
-            "maxProperties": MAX_TRAITS,
-            "additionalProperties": {"type": "string"},
+USER = "{{user}}"
+_TRAIT_CHARS, _DESCRIPTION_CHARS, _LINE_CHARS = 100, 200, 100  # see structured.py on lengths
+TRAITS = (MIN_TRAITS, 8)  # what the schema asks for: 5-8 of the 5-12 the card may have
+EXCHANGES = (2, 3)
+TRAIT_PATTERN = r"^[A-Z][A-Za-z'-]{1,20}( [A-Za-z'-]{1,20}){0,3}$"  # example_dialogue: {{user}} line + character line, this many times
+
+
+def json_schema(name: str) -> dict:
+    """The card as JSON, for backends that constrain decoding to a schema.
+
+    Shaped so that what the grammar allows is what `check_card` accepts, using only keywords every
+    constrained decoder we target handles (llama.cpp grammars, vLLM's xgrammar; not
+    `propertyNames`): the name is fixed; the traits are a list of 5-8 `{trait, text}` pairs with
+    capitalised trait names of one to four words; the example dialogue is a list of exchanges, each a
+    `{{user}}` line and one of the character's. `check_card` turns both lists back into the
+    cinematika mapping and block text. Length caps keep a small model from writing one string until
+    `max_tokens` runs out."""
+    line = {"type": "string", "minLength": 2, "maxLength": _LINE_CHARS}
+    return {
+        "type": "object",
+        "properties": {
+            "name": {"const": name},
+            "characteristics": {
+                "type": "array",
+                "minItems": TRAITS[0],
+                "maxItems": TRAITS[1],
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "trait": {"type": "string", "pattern": TRAIT_PATTERN},
+                        "text": {"type": "string", "minLength": 3, "maxLength": _TRAIT_CHARS},
+                    },
+                    "required": ["trait", "text"],
+                    "additionalProperties": False,
+                },
+            },
+            "description": {"type": "string", "minLength": 20, "maxLength": _DESCRIPTION_CHARS},
+            "example_dialogue": {
+                "type": "array",
+                "minItems": EXCHANGES[0],
+                "maxItems": EXCHANGES[1],
+                "items": {
+                    "type": "object",
+                    "properties": {USER: line, name: line},
+                    "required": [USER, name],
+                    "additionalProperties": False,
+                },
+            },
         },
-        "description": {"type": "string"},
-        "example_dialogue": {"type": "string"},
-    },
-    "required": list(KEYS),
-    "additionalProperties": False,
-}
+        "required": list(KEYS),
+        "additionalProperties": False,
+    }
 
 
 class CardError(ValueError):
@@ -63,6 +99,11 @@ def parse_card(answer: str, name: str | None = None) -> dict:
     """The card as a dict with exactly the cinematika keys, or CardError."""
     text = repair(answer)
     try:
+        if text.startswith("{"):  # JSON from constrained decoding; raw control characters allowed
+            try:
+                return check_card(json.loads(text, strict=False), name)
+            except json.JSONDecodeError:
+                pass  # JSON-like YAML (flow style): let YAML read it
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise CardError(f"not YAML: {str(exc).splitlines()[0]}") from exc
@@ -79,15 +120,26 @@ def check_card(data: object, name: str | None = None) -> dict:
     if extra:
         raise CardError(f"unexpected keys: {', '.join(extra)}")
     traits = data["characteristics"]
-    if isinstance(traits, list) and all(isinstance(t, dict) and len(t) == 1 for t in traits):
+    if isinstance(traits, list) and all(isinstance(t, dict) and set(t) == {"trait", "text"} for t in traits):
+        traits = {str(t["trait"]).strip(): t["text"] for t in traits}  # pairs, from `json_schema`
+    elif isinstance(traits, list) and all(isinstance(t, dict) and len(t) == 1 for t in traits):
         traits = {k: v for t in traits for k, v in t.items()}  # "- Trait: text" lists
     if not isinstance(traits, dict):
         raise CardError("characteristics is not a mapping of trait -> text")
     if not MIN_TRAITS <= len(traits) <= MAX_TRAITS:
         raise CardError(f"{len(traits)} characteristics, want {MIN_TRAITS}-{MAX_TRAITS}")
     for trait, text in traits.items():
+        if not str(trait).strip():
+            raise CardError("a characteristic has no name")
         if not isinstance(text, str) or not text.strip():
             raise CardError(f"characteristic {trait!r} has no text")
+    dialogue = data["example_dialogue"]
+    if isinstance(dialogue, list):  # exchanges, from `json_schema`
+        if not all(isinstance(turn, dict) for turn in dialogue):
+            raise CardError("example_dialogue is a list but not of {speaker: line} exchanges")
+        data = {**data, "example_dialogue": "\n".join(
+            f"{speaker}: {' '.join(str(line).split())}" for turn in dialogue for speaker, line in turn.items()
+        )}
     for key in ("name", "description", "example_dialogue"):
         if not isinstance(data[key], str) or not data[key].strip():
             raise CardError(f"{key} is empty or not text")

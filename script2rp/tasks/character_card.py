@@ -11,7 +11,7 @@ import re
 from script2rp.model import Action, Character, Dialogue
 from script2rp.tasks import cards
 from script2rp.tasks.job import Invalid, Job, Movie
-from script2rp.tasks.prompt import load_prompt
+from script2rp.tasks.prompt import stage_prompt
 
 STAGE = "character_card"
 
@@ -29,8 +29,9 @@ def _spread(items: list[str], budget: int) -> list[str]:
     return [item for n, item in enumerate(items) if int(n / step) != int((n - 1) / step) or n == 0]
 
 
-def jobs(movie: Movie, character: Character, *, max_chars: int) -> list[Job]:
-    prompt = load_prompt(STAGE)
+def jobs(movie: Movie, character: Character, *, max_chars: int, structured: bool = False) -> list[Job]:
+    """`structured`: ask for the JSON of `cards.json_schema` (for constrained decoding) instead of YAML."""
+    prompt = stage_prompt(STAGE, structured)
     name = movie.name(character.name)
     said, done = [], []
     mention = re.compile(rf"\b{re.escape(character.name)}\b", re.IGNORECASE)
@@ -47,7 +48,7 @@ def jobs(movie: Movie, character: Character, *, max_chars: int) -> list[Job]:
         prompt=prompt,
         text=prompt.fill(movie=movie.title, name=name, dialogue="\n".join(said), actions="\n".join(done)),
         check=lambda answer: check(answer, name),
-        json_schema=cards.JSON_SCHEMA,
+        json_schema=cards.json_schema(name) if structured else None,
     )]
 
 

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import re
 
+from script2rp.tasks import structured as shapes
 from script2rp.tasks.job import Invalid, Job
-from script2rp.tasks.prompt import load_prompt
+from script2rp.tasks.prompt import stage_prompt
 from script2rp.tasks.text import turns
 
 STAGE = "memories"
 MAX_WORDS = 120
 
 
-def jobs(row_id: str, movie_id: str, item: str, transcript: str) -> list[Job]:
-    prompt = load_prompt(STAGE)
+def jobs(row_id: str, movie_id: str, item: str, transcript: str, structured: bool = False) -> list[Job]:
+    prompt = stage_prompt(STAGE, structured)
     return [Job(
         id=row_id, stage=STAGE, movie=movie_id, item=item, prompt=prompt,
-        text=prompt.fill(transcript=transcript), check=check,
+        text=prompt.fill(transcript=transcript),
+        check=(lambda answer: check(shapes.sentences_text(answer, "memory"))) if structured else check,
+        json_schema=shapes.sentences_schema("memory", 1, 4) if structured else None,
     )]
 
 

@@ -28,6 +28,8 @@ class Prompt:
     system: str = ""
     max_tokens: int = 512
     temperature: float = 0.7
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
 
     def fill(self, **fields: object) -> str:
         return self.template.substitute({k: str(v) for k, v in fields.items()}).strip() + "\n"
@@ -40,6 +42,11 @@ def use_prompt_dir(path: str | os.PathLike | None) -> None:
     """Read `<name>.yaml` from `path` where it exists, instead of the built-in prompt."""
     _overrides[:] = [Path(path)] if path else []
     load_prompt.cache_clear()
+
+
+def stage_prompt(stage: str, structured: bool = False) -> Prompt:
+    """A stage's prompt: `<stage>_json` asks for the JSON of constrained decoding."""
+    return load_prompt(f"{stage}_json" if structured else stage)
 
 
 @cache
@@ -58,4 +65,6 @@ def load_prompt(name: str) -> Prompt:
         system=data.get("system", "").strip(),
         max_tokens=int(data.get("max_tokens", 512)),
         temperature=float(data.get("temperature", 0.7)),
+        presence_penalty=float(data.get("presence_penalty", 0.0)),
+        frequency_penalty=float(data.get("frequency_penalty", 0.0)),
     )

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from script2rp.model import Dialogue, Element, Scene
+from script2rp.tasks import structured as shapes
 from script2rp.tasks.job import Invalid, Job, Movie
-from script2rp.tasks.prompt import load_prompt
+from script2rp.tasks.prompt import stage_prompt
 from script2rp.tasks.text import coverage, debris, name_key, screenplay_text, turns
 
 STAGE = "scene_enhancement"
@@ -45,8 +46,10 @@ def scene_id(movie: Movie, scene: Scene) -> str:
     return f"{movie.id}/scene-{scene.index:04d}"
 
 
-def jobs(movie: Movie, scene: Scene, *, max_chars: int, min_coverage: float) -> list[Job]:
-    prompt = load_prompt(STAGE)
+def jobs(movie: Movie, scene: Scene, *, max_chars: int, min_coverage: float, structured: bool = False) -> list[Job]:
+    """`structured`: the model writes only the narration around the script's own lines (see
+    `structured.transcript_schema`)."""
+    prompt = stage_prompt(STAGE, structured)
     # Any character of the script may speak (an NPC from another scene can be mentioned by name).
     known = {name_key(movie.name(c.name)) for c in movie.screenplay.characters}
     known |= {name_key(c.name) for c in movie.screenplay.characters}
@@ -70,7 +73,10 @@ def jobs(movie: Movie, scene: Scene, *, max_chars: int, min_coverage: float) -> 
             id=f"{scene_id(movie, scene)}/part-{n}", stage=STAGE, movie=movie.id,
             item=f"scene {scene.index}" + (f" part {n + 1}/{len(parts)}" if len(parts) > 1 else ""),
             prompt=prompt, text=text,
-            check=lambda answer, d=dialogues: check(answer, d, known, min_coverage),
+            check=lambda answer, d=dialogues: check(
+                shapes.transcript_text(answer) if structured else answer, d, known, min_coverage),
+            json_schema=shapes.transcript_schema(
+                [(movie.name(d.speaker), " ".join(d.text.split())) for d in dialogues]) if structured else None,
         ))
     return out
 

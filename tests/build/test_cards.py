@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
 
-from script2rp.tasks.cards import CardError, dump_card, parse_card
+from script2rp.tasks.cards import TRAIT_PATTERN, CardError, dump_card, json_schema, parse_card
 
 GOOD = """name: Mara
 characteristics:
@@ -46,7 +47,43 @@ def test_json_from_constrained_decoding_is_accepted():
     assert dump_card(parse_card(json.dumps(data, indent=2), "Mara")) == GOOD
 
 
+def _structured(card: dict) -> dict:
+    """GOOD in the shape of `json_schema`: trait pairs and dialogue exchanges."""
+    lines = card["example_dialogue"].strip().splitlines()
+    return {
+        "name": card["name"],
+        "characteristics": [{"trait": k, "text": v} for k, v in card["characteristics"].items()],
+        "description": card["description"],
+        "example_dialogue": [dict(line.split(": ", 1) for line in lines[i:i + 2]) for i in range(0, len(lines), 2)],
+    }
+
+
+def test_json_of_the_structured_schema_becomes_the_cinematika_card():
+    answer = json.dumps(_structured(yaml.safe_load(GOOD)))
+    assert dump_card(parse_card(answer, "Mara")) == GOOD
+
+
+def test_structured_schema_fixes_the_name_and_bounds_what_the_validator_checks():
+    schema = json_schema("Mara")
+    props = schema["properties"]
+    assert props["name"] == {"const": "Mara"}
+    assert 5 <= props["characteristics"]["minItems"] <= props["characteristics"]["maxItems"] <= 12
+    exchange = props["example_dialogue"]["items"]
+    assert exchange["required"] == ["{{user}}", "Mara"] and props["example_dialogue"]["minItems"] >= 1
+    trait = re.compile(TRAIT_PATTERN)
+    assert all(trait.match(t) for t in ["Stubborn", "Dry humour", "Quick-witted", "Fiercely loyal to her"])
+    assert not any(trait.match(t) for t in ["", " ", "stubborn", "One or two sentences about it"])
+
+
+def test_repeated_trait_names_count_once():
+    data = _structured(yaml.safe_load(GOOD))
+    data["characteristics"][1]["trait"] = data["characteristics"][0]["trait"]
+    with pytest.raises(CardError, match="4 characteristics"):
+        parse_card(json.dumps(data), "Mara")
+
+
 @pytest.mark.parametrize("text, reason", [
+    (GOOD.replace("  Stubborn:", "  ' ':"), "a characteristic has no name"),
     ("I can't do that.", "not a mapping"),
     ("name: Mara\n  bad: [indent", "not YAML"),
     (GOOD.replace("description", "bio"), "missing keys: description"),
