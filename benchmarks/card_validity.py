@@ -10,7 +10,7 @@ backend and by default the embedded SmolLM2-135M-Instruct. Printed per mode:
 - the reasons of the invalid first answers, and seconds per request.
 
     python benchmarks/card_validity.py ../shared/bench/sail-dev/screenplays [--modes structured,free]
-        [--attempts 3] [--model FILE.gguf] [--cache DIR]
+        [--attempts 3] [--model FILE.gguf] [--cache DIR] [--limit N]
 
 Target (issue 7): >= 95 % valid first answers with constrained decoding on the 13 SAIL dev
 screenplays. Answers are cached in `--cache` (default: a temporary folder), so a re-run with the
@@ -42,12 +42,15 @@ def main() -> int:
     ap.add_argument("--model", help="GGUF file (default: the embedded SmolLM2-135M-Instruct)")
     ap.add_argument("--cache", type=Path, help="answer cache folder (default: a temporary one)")
     ap.add_argument("--max-prompt-chars", type=int, default=8000)
+    ap.add_argument("--limit", type=int, help="ask for only N characters, spread evenly over all of them")
     args = ap.parse_args()
 
     movies, taken = [], set()
     for path in iter_inputs(args.inputs):
         movies.append(Movie.of(parse_file(path), str(path), taken))
     pairs = [(m, c) for m in movies for c in m.screenplay.main_characters]
+    if args.limit and args.limit < len(pairs):
+        pairs = [pairs[i * len(pairs) // args.limit] for i in range(args.limit)]
     print(f"{len(movies)} screenplays, {len(pairs)} main characters", file=sys.stderr)
     cache_dir = args.cache or Path(tempfile.mkdtemp(prefix="card-validity-"))
     cache_dir.mkdir(parents=True, exist_ok=True)
