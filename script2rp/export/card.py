@@ -11,6 +11,7 @@ files: one example row per config and the statistics plots saved under `OUT/imag
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -37,12 +38,14 @@ def size_category(n: int) -> str:
     return "100M<n<1B"
 
 
-def front_matter(report: dict, license: str = DEFAULT_LICENSE) -> dict:
+def front_matter(report: dict, license: str = DEFAULT_LICENSE, out: Path | str | None = None) -> dict:
     configs = [c for c in SCHEMAS if c in report["rows"]]
     meta = {
         "configs": [{"config_name": c, "data_files": f"{c}.parquet"} for c in configs],
         "license": license,
     }
+    if out is not None:
+        meta["dataset_info"] = _dataset_info(Path(out), configs, report["rows"])
     if license == "other":
         meta["license_name"] = LICENSE_NAME
     meta.update({
@@ -55,13 +58,32 @@ def front_matter(report: dict, license: str = DEFAULT_LICENSE) -> dict:
     return meta
 
 
+def _dataset_info(out: Path, configs: list[str], rows: dict[str, int]) -> list[dict]:
+    """Row counts and the SHA-256 of each parquet file. `datasets` keys its cache of a local folder
+    by the folder's name and this front matter, not by the files: without a checksum here, a
+    rebuilt `out/` (or any other build in a folder named `out`) would load the old rows."""
+    info = []
+    for config in configs:
+        path = out / f"{config}.parquet"
+        if not path.exists():
+            continue
+        data = path.read_bytes()
+        info.append({
+            "config_name": config,
+            "splits": [{"name": "train", "num_examples": rows[config]}],
+            "download_checksums": {f"{config}.parquet": {"num_bytes": len(data),
+                                                         "checksum": hashlib.sha256(data).hexdigest()}},
+        })
+    return info
+
+
 def render_card(report: dict, out: Path | str | None = None, *, license: str = DEFAULT_LICENSE,
                 images: list[str] | None = None, repo_id: str | None = None) -> str:
     """The card as Markdown. With `out`, example rows (and per-scene statistics) are read from the
     parquet files there; `images` are plot paths relative to the card."""
     from script2rp.export.stats import PLOTS, dataset_stats, read_config
 
-    meta = front_matter(report, license)
+    meta = front_matter(report, license, out)
     stats = dataset_stats(Path(out), report) if out is not None else None
     movies = report.get("movies", [])
     scenes = sum(m.get("scenes", 0) for m in movies)

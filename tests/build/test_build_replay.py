@@ -211,3 +211,17 @@ def test_usage_errors_exit_2(tmp_path, harbour):
     assert "needs --base-url" in run_cli("build", harbour, "--out", tmp_path, "--backend", "openai", check_rc=2).stderr
     assert "unknown config nope" in run_cli("build", harbour, "--out", tmp_path, "--configs", "nope", check_rc=2).stderr
     assert "no screenplay files found" in run_cli("build", tmp_path, "--out", tmp_path / "o", check_rc=2).stderr
+
+
+def test_a_rebuilt_folder_loads_its_new_rows_not_datasets_cached_old_ones(tmp_path, harbour):
+    """`datasets` caches a local folder by its name and card front matter; the card's checksums make
+    a rebuild (or another build in a folder of the same name) a new cache entry."""
+    import datasets
+
+    out = tmp_path / "out"
+    run_cli("build", harbour, "--out", out, "-q", check_rc=0)
+    first = datasets.load_dataset(str(out), "plain_scenes", split="train")
+    run_cli("build", REPO / "data" / "lighthouse.fountain", "--out", out, "-q", check_rc=0)
+    second = datasets.load_dataset(str(out), "plain_scenes", split="train")
+    assert sorted(second["id"]) == sorted(r["id"] for r in read_rows(out)["plain_scenes"])
+    assert set(second["movie"]) != set(first["movie"])
