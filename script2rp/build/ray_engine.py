@@ -37,7 +37,6 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +45,7 @@ from tqdm import tqdm
 from script2rp.errors import EngineUnavailable, MissingDependency
 from script2rp.llm.backend import Outcome
 from script2rp.llm.cache import CACHE_MODES, Cache, canonical_json, params_dict, request_keys
+from script2rp.llm.engine import Engine, _copy
 from script2rp.llm.replay import Recorder
 from script2rp.llm.types import Request, Result, SamplingParams, Stats
 
@@ -691,31 +691,7 @@ class RayEngine:
             r["restarts"] += 1  # the same actor answering from a new process: Ray restarted it
         r["busy"][key] = max(r["busy"].get(key, 0.0), float(batch["busy"][n]))
 
-    def _answered(self, request: Request, result: Result) -> None:
-        self.stats.truncated += result.truncated
-        if self._recorder is not None:
-            self._recorder.write(request, result)
-
-    def _account(self, outcome: Outcome) -> None:
-        stats, result = self.stats, outcome.result
-        stats.retries += outcome.retries
-        if not result.ok:
-            stats.failures += 1
-            return
-        stats.prompt_tokens += result.prompt_tokens
-        stats.completion_tokens += result.completion_tokens
-        if outcome.cached_prompt_tokens is not None:
-            stats.cached_prompt_tokens += outcome.cached_prompt_tokens
-            stats.prefix_measured_tokens += result.prompt_tokens
-
-    def _report_interrupt(self, requests: list[Request], results: list[Result | None]) -> None:
-        pending = [index for index, result in enumerate(results) if result is None]
-        names = [requests[index].tag or f"#{index}" for index in pending]
-        listed = ", ".join(names[:20]) + (f", ... ({len(names) - 20} more)" if names[20:] else "")
-        kept = "" if self.cache is None else f", kept in {self.cache.path}"
-        print(f"\ninterrupted: {len(requests) - len(pending)} of {len(requests)} answered{kept}; "
-              f"{len(pending)} pending: {listed}", file=sys.stderr)
-
-
-def _copy(result: Result) -> Result:
-    return replace(result, texts=list(result.texts), finish_reasons=list(result.finish_reasons))
+    # The bookkeeping of a local engine, on the same attributes (stats, cache, _recorder).
+    _answered = Engine._answered
+    _account = Engine._account
+    _report_interrupt = Engine._report_interrupt

@@ -88,3 +88,16 @@ def assert_accounted(out: Path) -> None:
         for name in movie["main_characters"]:
             cid = f"{movie['id']}/character-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
             assert cid in cards or ("character_card", cid) in failed, cid
+
+
+@pytest.fixture(scope="session")
+def embedded_model() -> Path:
+    """The embedded SmolLM2-135M GGUF; skips where llama.cpp or the model is not installed."""
+    pytest.importorskip("llama_cpp", reason="make install-llamacpp")
+    from script2rp.errors import MissingDependency
+    from script2rp.llm.embedded import default_model_path
+
+    try:
+        return default_model_path()
+    except MissingDependency as exc:
+        pytest.skip(str(exc))

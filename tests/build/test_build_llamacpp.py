@@ -11,19 +11,7 @@ from script2rp.export.dataset import CONFIGS
 
 from .conftest import REPO, assert_accounted, read_rows, report, run_cli
 
-pytestmark = [pytest.mark.llamacpp, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _needs_model():
-    pytest.importorskip("llama_cpp", reason="make install-llamacpp")
-    from script2rp.errors import MissingDependency
-    from script2rp.llm.embedded import default_model_path
-
-    try:
-        default_model_path()
-    except MissingDependency as exc:
-        pytest.skip(str(exc))
+pytestmark = [pytest.mark.llamacpp, pytest.mark.slow, pytest.mark.usefixtures("embedded_model")]
 
 
 def test_embedded_model_builds_every_config_and_reruns_from_cache(tmp_path):

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.build.conftest import FIXTURES, REPO, answers_jsonl, run_cli
+from tests.build.conftest import FIXTURES, REPO, answers_jsonl, embedded_model, run_cli
 
-__all__ = ["FIXTURES", "REPO", "run_cli"]
+__all__ = ["FIXTURES", "REPO", "embedded_model", "run_cli"]
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import pytest
 
 from .conftest import REPO
 
-pytestmark = [pytest.mark.llamacpp, pytest.mark.slow]
+pytestmark = [pytest.mark.llamacpp, pytest.mark.slow, pytest.mark.usefixtures("embedded_model")]
 
 CARD = """name: Mara
 characteristics:
@@ -24,18 +24,6 @@ example_dialogue: |
   {{user}}: Is the lamp lit?
   Mara: Since dusk.
 """
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _needs_model():
-    pytest.importorskip("llama_cpp", reason="make install-llamacpp")
-    from script2rp.errors import MissingDependency
-    from script2rp.llm.embedded import default_model_path
-
-    try:
-        default_model_path()
-    except MissingDependency as exc:
-        pytest.skip(str(exc))
 
 
 def test_chat_with_the_embedded_model(tmp_path):
