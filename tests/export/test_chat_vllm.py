@@ -5,16 +5,14 @@ what is checked is the loop: prompts in, replies out, stop strings, trimming to 
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.llm.tiny_model import build_tiny_model, serve
 
 from .conftest import REPO
 
@@ -34,44 +32,13 @@ example_dialogue: |
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory) -> Path:
     pytest.importorskip("vllm", reason="install vLLM's CPU build: make install-vllm")
-    from tests.llm.tiny_model import build_tiny_model
-
     return build_tiny_model(tmp_path_factory.mktemp("tiny"))
 
 
 @pytest.fixture(scope="module")
 def vllm_server(tiny_model: Path, tmp_path_factory) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log_path = tmp_path_factory.mktemp("vllm-chat") / "server.log"
-    command = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(tiny_model),
-               "--host", "127.0.0.1", "--port", str(port), "--dtype", "float32", "--max-model-len", "1024",
-               "--enforce-eager", "--gpu-memory-utilization", "0.2", "--served-model-name", "tiny"]
-    with log_path.open("w") as log:
-        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"vLLM server exited:\n{log_path.read_text()[-4000:]}")
-            try:
-                if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"vLLM server not up after 300 s:\n{log_path.read_text()[-4000:]}")
-            time.sleep(1)
+    with serve(tiny_model, tmp_path_factory.mktemp("vllm-chat") / "server.log") as base_url:
         yield base_url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def chat(*args: object, stdin: str, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -7,6 +7,14 @@ is gibberish, which the tests never rely on.
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # A chat template of our own, so tests can tell it was applied (the rendered prompt's token count).
@@ -62,3 +70,45 @@ def build_tiny_model(path: Path) -> Path:
     )
     MistralForCausalLM(config).save_pretrained(path)
     return path
+
+
+@contextmanager
+def serve(model_dir: Path, log_path: Path) -> Iterator[str]:
+    """vLLM's own OpenAI-compatible server for the tiny model on a free 127.0.0.1 port (served as
+    "tiny", 1,024-token context); yields its base URL and stops it, engine process included."""
+    import httpx
+    import pytest
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(model_dir),
+        "--host", "127.0.0.1", "--port", str(port), "--dtype", "float32", "--max-model-len", "1024",
+        "--enforce-eager", "--gpu-memory-utilization", "0.2", "--served-model-name", "tiny",
+    ]
+    with log_path.open("w") as log:
+        # Its own session, so teardown can stop the server and the engine process it spawns.
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"vLLM server exited:\n{log_path.read_text()[-4000:]}")
+            try:
+                if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"vLLM server not up after 300 s:\n{log_path.read_text()[-4000:]}")
+            time.sleep(1)
+        yield base_url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
