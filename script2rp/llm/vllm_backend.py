@@ -27,6 +27,12 @@ def _external_id(request_id: str) -> str:
     return request_id.split("-", 1)[0]
 
 
+def _on_cpu() -> bool:
+    from vllm.platforms import current_platform
+
+    return current_platform.is_cpu()
+
+
 class VLLMBackend:
     kind = "vllm"
 
@@ -59,6 +65,10 @@ class VLLMBackend:
             options["max_model_len"] = max_model_len
         if gpu_memory_utilization is not None:  # on CPU: share of a NUMA node's RAM for KV cache
             options["gpu_memory_utilization"] = gpu_memory_utilization
+        if _on_cpu():
+            # vLLM 0.32's CPU runner crashes the engine ("CPU Generator does not use offset") when
+            # a seeded request's prefill is split over two steps; whole prefills avoid that path.
+            options.setdefault("enable_chunked_prefill", False)
         self.model = model
         self._llm = vllm.LLM(model=model, **options)
 

@@ -55,6 +55,19 @@ def test_batch_of_64_in_one_call(vllm_engine: Engine, tmp_path: Path) -> None:
     engine.cache.close()
 
 
+def test_seeded_prompts_over_one_steps_token_budget(vllm_engine: Engine, tokenizer) -> None:
+    # More prompt tokens than one engine step takes (4,096 by default): on CPU a seeded request
+    # whose prefill was split over two steps killed vLLM's engine core (regression).
+    prompt = SHARED * 3
+    per_prompt = len(tokenizer(prompt).input_ids)
+    count = 4096 // per_prompt + 8
+    requests = [Request(f"{i} {prompt}", params=SamplingParams(max_tokens=4, seed=i))
+                for i in range(count)]
+    results = vllm_engine.generate(requests)
+    assert sum(result.prompt_tokens for result in results) > 4096
+    assert [result.error for result in results] == [None] * count
+
+
 def test_stop_strings_cut_the_output(vllm_engine: Engine) -> None:
     free = [Request(f"Jon: line {seed}", params=SamplingParams(max_tokens=40, temperature=1.0,
                                                               seed=seed)) for seed in range(8)]

@@ -86,6 +86,8 @@ def serve(model_dir: Path, log_path: Path) -> Iterator[str]:
         sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(model_dir),
         "--host", "127.0.0.1", "--port", str(port), "--dtype", "float32", "--max-model-len", "1024",
         "--enforce-eager", "--gpu-memory-utilization", "0.2", "--served-model-name", "tiny",
+        # Seeded requests with a prefill split over two steps kill vLLM 0.32's CPU engine.
+        "--no-enable-chunked-prefill",
     ]
     with log_path.open("w") as log:
         # Its own session, so teardown can stop the server and the engine process it spawns.
