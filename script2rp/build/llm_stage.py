@@ -96,5 +96,6 @@ def _request(job: Job, attempt: int, max_tokens: int, settings: Settings):
         max_tokens=max_tokens, temperature=temperature, seed=seed,
         presence_penalty=job.prompt.presence_penalty, frequency_penalty=job.prompt.frequency_penalty,
         json_schema=job.json_schema if settings.structured else None,
+        distinct=job.distinct if settings.structured else (),
     )
     return to_request(settings.prompt_format, job.text, params, system=job.prompt.system, tag=tag)

@@ -36,7 +36,7 @@ def canonical_json(value: object) -> str:
 
 # Fields added after the first cache version: left out of keys while at their default, so answers
 # cached before they existed still match.
-_LATER_FIELDS = {"presence_penalty": 0.0, "frequency_penalty": 0.0}
+_LATER_FIELDS = {"presence_penalty": 0.0, "frequency_penalty": 0.0, "distinct": ()}
 
 
 def params_dict(params: SamplingParams) -> dict:

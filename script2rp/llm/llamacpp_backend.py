@@ -14,6 +14,8 @@ answer is handed to the engine's cache the moment it exists, like the other back
   (`LlamaGrammar.from_json_schema`), for text and chat alike: the output is JSON that follows the
   schema's structure, properties in schema order, unless `max_tokens` cuts it (finish_reason
   "length", so `Result.truncated` says so).
+- `SamplingParams.distinct` keeps the values of the named JSON keys from repeating within an
+  answer (see `distinct.py`): what a grammar from a schema cannot express.
 - Sampling is plain temperature + top-p, like vLLM's defaults: llama.cpp's own extras (top-k 40,
   min-p 0.05) are switched off so a request means the same thing on every backend.
 - Same seed, same text, whatever ran before: by default every prompt is evaluated from scratch.
@@ -39,6 +41,7 @@ from typing import Any
 from ..errors import MissingDependency
 from .backend import FAILED_FINISH_REASONS, Outcome
 from .cache import canonical_json
+from .distinct import DistinctValues, quote_pieces
 from .embedded import MODEL_ID, default_model_path
 from .types import Request, Result, SamplingParams
 
@@ -171,6 +174,8 @@ class LlamaCppBackend:
         threads = n_threads or _cpu_count()
         self._grammar_type = llama_cpp.LlamaGrammar
         self._grammars: dict[str, Any] = {}
+        self._processors = llama_cpp.LogitsProcessorList
+        self._pieces: list[bytes] | None = None  # token bytes, for `distinct`
         self._seeds = random.Random(seed)
         self.reuse_prefix = reuse_prefix
         started = time.perf_counter()
@@ -207,6 +212,8 @@ class LlamaCppBackend:
                     self._llm.reset()  # evaluate the whole prompt: the same logits every time
                 before = self._evaluated_tokens()
                 options["seed"] = (base + sample) % _SEED_SPACE
+                if params.distinct:
+                    options["logits_processor"] = self._processors([self._distinct(params.distinct)])
                 if request.messages is not None:
                     answer = self._llm.create_chat_completion(
                         messages=request.messages, **options
@@ -249,6 +256,12 @@ class LlamaCppBackend:
         if params.json_schema is not None:
             options["grammar"] = self._grammar(params.json_schema)
         return options
+
+    def _distinct(self, keys: tuple[str, ...]) -> DistinctValues:
+        if self._pieces is None:
+            self._pieces = [self._llm.detokenize([token]) for token in range(self._llm.n_vocab())]
+            self._quotes = quote_pieces(self._pieces)
+        return DistinctValues(keys, self._pieces, self._quotes)
 
     def _grammar(self, schema: dict) -> Any:
         key = canonical_json(schema)

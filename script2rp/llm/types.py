@@ -24,11 +24,17 @@ class SamplingParams:
     # keep small models from writing one phrase or one JSON key over and over.
     presence_penalty: float = 0.0
     frequency_penalty: float = 0.0
+    # JSON keys whose string values must not repeat within one answer (a card's trait names). The
+    # llamacpp backend enforces it while decoding; elsewhere the stage's validator catches repeats.
+    distinct: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.stop, str):
             raise TypeError("stop must be a sequence of strings, not a string")
         object.__setattr__(self, "stop", tuple(self.stop))
+        if isinstance(self.distinct, str):
+            raise TypeError("distinct must be a sequence of JSON keys, not a string")
+        object.__setattr__(self, "distinct", tuple(self.distinct))
         if self.max_tokens < 1:
             raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
         if self.n < 1:

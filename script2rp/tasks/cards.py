@@ -18,8 +18,10 @@ MIN_TRAITS, MAX_TRAITS = 5, 12
 USER = "{{user}}"
 _TRAIT_CHARS, _DESCRIPTION_CHARS, _LINE_CHARS = 100, 200, 100  # see structured.py on lengths
 TRAITS = (MIN_TRAITS, 8)  # what the schema asks for: 5-8 of the 5-12 the card may have
-EXCHANGES = (2, 3)
-TRAIT_PATTERN = r"^[A-Z][A-Za-z'-]{1,20}( [A-Za-z'-]{1,20}){0,3}$"  # example_dialogue: {{user}} line + character line, this many times
+EXCHANGES = (2, 3)  # example_dialogue: {{user}} line + character line, this many times
+TRAIT_PATTERN = r"^[A-Z][A-Za-z'-]{1,20}( [A-Za-z'-]{1,20}){0,3}$"
+# JSON Schema cannot forbid two pairs with one trait name; decoding can (SamplingParams.distinct).
+DISTINCT = ("trait",)
 
 
 def json_schema(name: str) -> dict:

@@ -49,6 +49,7 @@ def jobs(movie: Movie, character: Character, *, max_chars: int, structured: bool
         text=prompt.fill(movie=movie.title, name=name, dialogue="\n".join(said), actions="\n".join(done)),
         check=lambda answer: check(answer, name),
         json_schema=cards.json_schema(name) if structured else None,
+        distinct=cards.DISTINCT if structured else (),
     )]
 
 

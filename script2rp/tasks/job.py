@@ -32,6 +32,7 @@ class Job:
     text: str
     check: Callable[[str], Any]
     json_schema: dict | None = None
+    distinct: tuple[str, ...] = ()  # JSON keys whose values may not repeat (SamplingParams.distinct)
 
 
 @dataclass

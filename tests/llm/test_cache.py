@@ -3,6 +3,7 @@ own process, SIGKILL or Ctrl-C) resumes by sending only the requests whose answe
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import subprocess
@@ -80,6 +81,7 @@ def test_key_covers_everything_that_changes_the_answer() -> None:
         *(Request("hello", params=replace(PARAMS, **change)) for change in (
             {"max_tokens": 9}, {"temperature": 0.1}, {"top_p": 0.5}, {"stop": ("x",)},
             {"seed": 4}, {"seed": None}, {"n": 2}, {"json_schema": {"type": "string"}},
+            {"presence_penalty": 0.5}, {"frequency_penalty": 0.5}, {"distinct": ("name",)},
         )),
     ]
     keys = request_keys("openai", "m", variants)
@@ -87,6 +89,19 @@ def test_key_covers_everything_that_changes_the_answer() -> None:
     assert request_keys("openai", "other-model", [base]) != keys[:1]
     assert request_keys("vllm", "m", [base]) != keys[:1]
     assert request_keys("openai", "m", [replace(base, tag="caller metadata")]) == keys[:1]
+
+
+def test_fields_added_later_leave_old_keys_alone() -> None:
+    # The key of a request as the first cache version wrote it, before penalties and `distinct`:
+    # answers cached then must still be found.
+    first_version = json.dumps([
+        {"backend": "openai", "model": "m", "v": 1},
+        {"json_schema": None, "max_tokens": 8, "n": 1, "seed": 3, "stop": [], "temperature": 0.7,
+         "top_p": 1.0},
+        "prompt", "hello",
+    ], sort_keys=True, separators=(",", ":"))
+    assert request_keys("openai", "m", [Request("hello", params=PARAMS)]) == [
+        hashlib.sha256(first_version.encode()).hexdigest()]
 
 
 def test_refresh_and_off(fault_server: FaultServer, tmp_path: Path) -> None:

@@ -194,6 +194,35 @@ def test_json_schema_constrains_text_prompts_too(engine: Engine) -> None:
     assert isinstance(data["age"], int) and len(data["name"]) <= 20
 
 
+PETS_SCHEMA = {
+    "type": "object",
+    "properties": {"pets": {
+        "type": "array", "minItems": 6, "maxItems": 6,
+        "items": {"type": "object", "properties": {"name": {"type": "string", "pattern": "^[A-Z][a-z]{1,12}$"}},
+                  "required": ["name"], "additionalProperties": False},
+    }},
+    "required": ["pets"], "additionalProperties": False,
+}
+
+
+@needs_model
+def test_distinct_keeps_values_of_a_key_from_repeating(engine: Engine) -> None:
+    # A request that invites repeats, as a small model's card repeats one trait name.
+    ask = 'Write {"pets": [...]} with six pets, every one named Rex: {"name": "Rex"}.'
+
+    def names(distinct: tuple[str, ...]) -> list[list[str]]:
+        requests = [Request(messages=[{"role": "user", "content": ask}], params=SamplingParams(
+            max_tokens=160, temperature=0.7, seed=seed, json_schema=PETS_SCHEMA, distinct=distinct))
+            for seed in range(12)]
+        results = engine.generate(requests)
+        assert not any(result.truncated for result in results)
+        return [[pet["name"] for pet in json.loads(result.text)["pets"]] for result in results]
+
+    free, distinct = names(()), names(("name",))
+    assert any(len(set(answer)) < 6 for answer in free)  # the request does invite repeats
+    assert all(len(set(answer)) == 6 for answer in distinct), distinct
+
+
 @needs_model
 @pytest.mark.parametrize("reuse", [True, False], ids=["reuse_prefix", "whole_prompt"])
 def test_prefix_cache_is_reported(reuse: bool) -> None:
