@@ -29,6 +29,7 @@ The default model (`model=None`) is the embedded SmolLM2-135M-Instruct (see `emb
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import random
@@ -56,6 +57,22 @@ def _cpu_count() -> int:
         return len(os.sched_getaffinity(0)) or 1
     except AttributeError:  # macOS, Windows
         return os.cpu_count() or 1
+
+
+def token_pieces(llm: Any) -> list[bytes]:
+    """Every token's bytes, by id. Not `Llama.detokenize`: its fixed 32-byte buffer garbles
+    longer tokens (runs of spaces or `=` in many vocabularies)."""
+    llama_cpp = _import_llama_cpp()
+    vocab = llm._model.vocab
+    buffer = ctypes.create_string_buffer(64)
+    pieces = []
+    for token in range(llm.n_vocab()):
+        size = llama_cpp.llama_token_to_piece(vocab, token, buffer, len(buffer), 0, False)
+        if size < 0:  # too small: the call says how much it needs
+            buffer = ctypes.create_string_buffer(-size)
+            size = llama_cpp.llama_token_to_piece(vocab, token, buffer, len(buffer), 0, False)
+        pieces.append(buffer.raw[:size])
+    return pieces
 
 
 def _import_llama_cpp() -> Any:
@@ -176,6 +193,7 @@ class LlamaCppBackend:
         self._grammars: dict[str, Any] = {}
         self._processors = llama_cpp.LogitsProcessorList
         self._pieces: list[bytes] | None = None  # token bytes, for `distinct`
+        self._quotes: list[tuple[int, bytes]] = []
         self._seeds = random.Random(seed)
         self.reuse_prefix = reuse_prefix
         started = time.perf_counter()
@@ -259,7 +277,7 @@ class LlamaCppBackend:
 
     def _distinct(self, keys: tuple[str, ...]) -> DistinctValues:
         if self._pieces is None:
-            self._pieces = [self._llm.detokenize([token]) for token in range(self._llm.n_vocab())]
+            self._pieces = token_pieces(self._llm)
             self._quotes = quote_pieces(self._pieces)
         return DistinctValues(keys, self._pieces, self._quotes)
 

@@ -25,7 +25,8 @@ class SamplingParams:
     presence_penalty: float = 0.0
     frequency_penalty: float = 0.0
     # JSON keys whose string values must not repeat within one answer (a card's trait names). The
-    # llamacpp backend enforces it while decoding; elsewhere the stage's validator catches repeats.
+    # llamacpp backend enforces it while decoding; the others ignore it (the caller's validator
+    # decides what a repeat means: a card drops it, and re-asks if too few traits are left).
     distinct: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:

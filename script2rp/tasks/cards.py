@@ -123,7 +123,9 @@ def check_card(data: object, name: str | None = None) -> dict:
         raise CardError(f"unexpected keys: {', '.join(extra)}")
     traits = data["characteristics"]
     if isinstance(traits, list) and all(isinstance(t, dict) and set(t) == {"trait", "text"} for t in traits):
-        traits = {str(t["trait"]).strip(): t["text"] for t in traits}  # pairs, from `json_schema`
+        pairs, traits = traits, {}  # from `json_schema`; a repeated name keeps its first text
+        for pair in pairs:
+            traits.setdefault(str(pair["trait"]).strip(), pair["text"])
     elif isinstance(traits, list) and all(isinstance(t, dict) and len(t) == 1 for t in traits):
         traits = {k: v for t in traits for k, v in t.items()}  # "- Trait: text" lists
     if not isinstance(traits, dict):

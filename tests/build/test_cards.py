@@ -80,6 +80,13 @@ def test_repeated_trait_names_count_once():
     data["characteristics"][1]["trait"] = data["characteristics"][0]["trait"]
     with pytest.raises(CardError, match="4 characteristics"):
         parse_card(json.dumps(data), "Mara")
+    # With enough left, the card stands, and the repeated name keeps its first text.
+    data = _structured(yaml.safe_load(GOOD))
+    first = data["characteristics"][0]
+    data["characteristics"].append({"trait": first["trait"], "text": "Said again, differently."})
+    card = parse_card(json.dumps(data), "Mara")
+    assert card["characteristics"][first["trait"]] == first["text"]
+    assert len(card["characteristics"]) == len(data["characteristics"]) - 1
 
 
 @pytest.mark.parametrize("text, reason", [

@@ -206,6 +206,18 @@ PETS_SCHEMA = {
 
 
 @needs_model
+def test_token_pieces_are_whole_even_for_long_tokens(engine: Engine) -> None:
+    from script2rp.llm.llamacpp_backend import token_pieces
+
+    llm = engine.backend._llm
+    pieces = token_pieces(llm)
+    assert len(pieces) == llm.n_vocab() and max(map(len, pieces)) > 32  # llama.cpp's detokenize buffer
+    text = 'INT. LIGHTHOUSE\n' + "=" * 80 + "\n" + " " * 48 + 'MARA\n"Is the lamp lit?"'
+    tokens = llm.tokenize(text.encode(), add_bos=False, special=False)
+    assert b"".join(pieces[t] for t in tokens) == text.encode()
+
+
+@needs_model
 def test_distinct_keeps_values_of_a_key_from_repeating(engine: Engine) -> None:
     # A request that invites repeats, as a small model's card repeats one trait name.
     ask = 'Write {"pets": [...]} with six pets, every one named Rex: {"name": "Rex"}.'
