@@ -8,8 +8,8 @@ replica, so the fixed cost of starting a stage's actor pool weighs the same at e
 over one replica and the scaling efficiency (speed-up / R). "steady" counts the answers after the
 first batch came back over the time until the last, without the pool's start-up.
 
-The server is a raw asyncio HTTP/1.1 server in a separate process (as in llm_throughput.py), so
-it never competes with the replicas for a GIL and serves any number of keep-alive connections.
+The server (latency_server.py) runs in its own process, so it never competes with the replicas
+for a GIL and serves any number of keep-alive connections.
 
     python benchmarks/ray_scaling.py [-n 800] [-c 16] [-l 0.2] [--replicas 1 2 4]
 
@@ -19,54 +19,14 @@ Target: >= 1.8x throughput from 1 to 2 replicas (this machine: 2 CPU cores).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import multiprocessing
 import os
 import sys
 import tempfile
 import time
-from multiprocessing.connection import Connection
 from pathlib import Path
 from types import SimpleNamespace
 
-_ANSWER = json.dumps({
-    "choices": [{"index": 0, "text": "a fixed answer", "finish_reason": "stop"}],
-    "usage": {"prompt_tokens": 4, "completion_tokens": 3},
-}).encode()
-_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
-    len(_ANSWER), _ANSWER)
-_MODELS = json.dumps({"object": "list", "data": [{"id": "bench", "object": "model"}]}).encode()
-
-
-async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, latency: float) -> None:
-    """Answer each request on a keep-alive connection `latency` seconds after it arrived."""
-    loop = asyncio.get_running_loop()
-    try:
-        while True:
-            head = await reader.readuntil(b"\r\n\r\n")
-            due = loop.time() + latency
-            length = 0
-            for line in head.split(b"\r\n"):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            await reader.readexactly(length)
-            await asyncio.sleep(due - loop.time())
-            writer.write(_RESPONSE)
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass
-    finally:
-        writer.close()
-
-
-def _serve(latency: float, ready: Connection) -> None:
-    async def main() -> None:
-        server = await asyncio.start_server(lambda r, w: _answer(r, w, latency), "127.0.0.1", 0, backlog=4096)
-        ready.send(server.sockets[0].getsockname()[1])
-        await server.serve_forever()
-
-    asyncio.run(main())
+from latency_server import fixed_latency_server
 
 
 def measure(base_url: str, replicas: int, n: int, concurrency: int, tmp: Path, progress: bool) -> dict:
@@ -113,17 +73,12 @@ def main() -> int:
     ray.init(num_cpus=max(os.cpu_count() or 1, max(args.replicas)), include_dashboard=False,
              logging_level="WARNING", log_to_driver=False)
     connect(SimpleNamespace(quiet=True, ray_address=None))  # Ray Data's bars and banners off
-    receive, send = multiprocessing.Pipe(duplex=False)
-    server = multiprocessing.Process(target=_serve, args=(args.latency, send), daemon=True)
-    server.start()
-    base_url = f"http://127.0.0.1:{receive.recv()}/v1"
     rows = []
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with fixed_latency_server(args.latency) as base_url, tempfile.TemporaryDirectory() as tmp:
             for replicas in args.replicas:
                 rows.append(measure(base_url, replicas, args.n, args.concurrency, Path(tmp), args.progress))
     finally:
-        server.terminate()
         ray.shutdown()
 
     print(f"\nopenai backend, server latency {args.latency * 1000:.0f} ms, {args.concurrency} in flight per replica, "
