@@ -11,24 +11,14 @@ import sys
 
 import pytest
 
-from .conftest import REPO
+from .conftest import MARA_CARD, REPO
 
 pytestmark = [pytest.mark.llamacpp, pytest.mark.slow, pytest.mark.usefixtures("embedded_model")]
-
-CARD = """name: Mara
-characteristics:
-  Stern: Mara keeps the light and the ledger.
-description: |
-  Mara is the lighthouse keeper.
-example_dialogue: |
-  {{user}}: Is the lamp lit?
-  Mara: Since dusk.
-"""
 
 
 def test_chat_with_the_embedded_model(tmp_path):
     card = tmp_path / "mara.yaml"
-    card.write_text(CARD)
+    card.write_text(MARA_CARD)
     lines = [f'"Is the lamp lit, Mara? This is question {i}, asked again and again."' for i in range(12)]
     stdin = "\n".join(lines[:1] + ["/retry"] + lines[1:]) + "\n/save " + str(tmp_path / "s.txt") + "\n/quit\n"
     proc = subprocess.run(

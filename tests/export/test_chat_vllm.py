@@ -14,19 +14,9 @@ import pytest
 
 from tests.llm.tiny_model import build_tiny_model, serve
 
-from .conftest import REPO
+from .conftest import MARA_CARD, REPO
 
 pytestmark = [pytest.mark.vllm, pytest.mark.slow]
-
-CARD = """name: Mara
-characteristics:
-  Stern: Mara keeps the light and the ledger.
-description: |
-  Mara is the lighthouse keeper.
-example_dialogue: |
-  {{user}}: Is the lamp lit?
-  Mara: Since dusk.
-"""
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +43,7 @@ def _turns(stdout: str) -> list[str]:
 
 def test_chat_over_the_vllm_server(vllm_server, tmp_path):
     card = tmp_path / "mara.yaml"
-    card.write_text(CARD)
+    card.write_text(MARA_CARD)
     lines = [f'"Is the lamp lit, Mara? This is question {i}, asked again and again."' for i in range(20)]
     stdin = "\n".join(lines[:1] + ["/retry"] + lines[1:]) + "\n/save " + str(tmp_path / "s.txt") + "\n/quit\n"
     proc = chat("--card", card, "--scenario", "The lamp room at night.", "--user", "Tobias", "--as", "Mara",
@@ -73,7 +63,7 @@ def test_chat_over_the_vllm_server(vllm_server, tmp_path):
 
 def test_chat_with_in_process_vllm(tiny_model, tmp_path):
     card = tmp_path / "mara.yaml"
-    card.write_text(CARD)
+    card.write_text(MARA_CARD)
     proc = chat("--card", card, "--user", "Tobias", "--as", "Mara", "--backend", "vllm", "--model", tiny_model,
                 "--engine-opt", "dtype=float32", "--engine-opt", "max_model_len=512", "--engine-opt", "enforce_eager=true",
                 "--engine-opt", "gpu_memory_utilization=0.2", "--max-tokens", 16, "-q", "--color", "never",
