@@ -44,7 +44,7 @@ from tqdm import tqdm
 
 from script2rp.errors import EngineUnavailable, MissingDependency
 from script2rp.llm.backend import Outcome
-from script2rp.llm.cache import CACHE_MODES, Cache, canonical_json, params_dict, request_keys
+from script2rp.llm.cache import CACHE_MODES, Cache, canonical_json, params_dict
 from script2rp.llm.engine import Engine, _copy
 from script2rp.llm.replay import Recorder
 from script2rp.llm.types import Request, Result, SamplingParams, Stats
@@ -537,24 +537,9 @@ class RayEngine:
             return self._generate(list(requests), desc)
 
     def _generate(self, requests: list[Request], desc: str) -> list[Result]:
-        keys = request_keys(self.backend.kind, self.backend.model, requests)
         self._merge_shards()
-        found = self.cache.get_many(set(keys)) if self.cache is not None else {}
-        results: list[Result | None] = [None] * len(requests)
-        positions: dict[str, list[int]] = {}
-        for index, key in enumerate(keys):
-            if key in found:
-                results[index] = _copy(found[key])
-                self._answered(requests[index], results[index])
-            else:
-                positions.setdefault(key, []).append(index)
-        hits = len(requests) - sum(map(len, positions.values()))
-        self.stats.requests += len(requests)
-        self.stats.hits += hits
-        self.stats.misses += len(requests) - hits
+        results, positions, todo, hits = self._lookup(requests)
         todo_keys = list(positions)
-        todo = [requests[positions[key][0]] for key in todo_keys]
-        self.stats.calls += len(todo)
         if not todo:
             return results  # type: ignore[return-value]
 
@@ -692,6 +677,7 @@ class RayEngine:
         r["busy"][key] = max(r["busy"].get(key, 0.0), float(batch["busy"][n]))
 
     # The bookkeeping of a local engine, on the same attributes (stats, cache, _recorder).
+    _lookup = Engine._lookup
     _answered = Engine._answered
     _account = Engine._account
     _report_interrupt = Engine._report_interrupt

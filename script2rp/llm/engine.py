@@ -75,11 +75,14 @@ class Engine:
         with self._lock:
             return self._generate(list(requests), desc)
 
-    def _generate(self, requests: list[Request], desc: str) -> list[Result]:
+    def _lookup(self, requests: list[Request]) -> tuple[list[Result | None], dict[str, list[int]], list[Request], int]:
+        """Fill what the cache holds. Returns the results so far, each missing key with every index
+        asking for it (in first-asked order), the requests to send (one per missing key) and the
+        number of hits."""
         keys = request_keys(self.backend.kind, self.backend.model, requests)
         found = self.cache.get_many(set(keys)) if self.cache is not None else {}
         results: list[Result | None] = [None] * len(requests)
-        positions: dict[str, list[int]] = {}  # missing key -> every index asking for it
+        positions: dict[str, list[int]] = {}
         for index, key in enumerate(keys):
             if key in found:
                 results[index] = _copy(found[key])
@@ -90,9 +93,13 @@ class Engine:
         self.stats.requests += len(requests)
         self.stats.hits += hits
         self.stats.misses += len(requests) - hits
-        todo_keys = list(positions)
-        todo = [requests[positions[key][0]] for key in todo_keys]
+        todo = [requests[indexes[0]] for indexes in positions.values()]
         self.stats.calls += len(todo)
+        return results, positions, todo, hits
+
+    def _generate(self, requests: list[Request], desc: str) -> list[Result]:
+        results, positions, todo, hits = self._lookup(requests)
+        todo_keys = list(positions)
 
         bar = tqdm(
             total=len(requests), initial=hits, desc=desc or None, unit="req",
