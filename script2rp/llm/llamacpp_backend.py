@@ -112,9 +112,6 @@ def schema_to_gbnf(schema: dict) -> str:
     """A llama.cpp grammar for JSON that follows `schema`: llama-cpp-python's converter, plus
     what it leaves out and our schemas use.
 
-    - `minProperties`/`maxProperties` on an object of `additionalProperties` only (the character
-      card's `characteristics`): the converter ignores them, and a small model then writes pairs
-      until `max_tokens` runs out; here they bound the number of pairs.
     - strings may not hold raw control characters (see `_JSON_CHAR`).
     - long bounded repetitions (`maxLength`, patterns) use GBNF's `{m,n}` (see `_bounded_repetition`).
     - literals escape backslashes (a `const` string with a quote in it).
@@ -127,26 +124,6 @@ def schema_to_gbnf(schema: dict) -> str:
             # `\"`) ends the GBNF literal early and llama.cpp rejects the whole grammar.
             escaped = re.sub(r'[\r\n"\\]', lambda m: _GBNF_ESCAPES[m.group(0)], literal)
             return f'"{escaped}"'
-
-        def visit(self, schema: dict, name: str) -> str:
-            extra = schema.get("additionalProperties") if isinstance(schema, dict) else None
-            if (
-                schema.get("type") in (None, "object")
-                and isinstance(extra, dict)
-                and not schema.get("properties")
-                and ("minProperties" in schema or "maxProperties" in schema)
-            ):
-                sub = f"{name}{'-' if name else ''}additional"
-                value = self.visit(extra, f"{sub}-value")
-                string = self._add_primitive("string", llama_grammar.PRIMITIVE_RULES["string"])
-                pair = self._add_rule(f"{sub}-kv", f'{string} ":" space {value}')
-                pairs = llama_grammar._build_repetition(
-                    pair, int(schema.get("minProperties", 0)), schema.get("maxProperties"),
-                    separator_rule='"," space',
-                )
-                rule = name + "-" if name in llama_grammar.RESERVED_NAMES else name or "root"
-                return self._add_rule(rule, f'"{{" space {pairs} "}}" space')
-            return super().visit(schema, name)
 
     converter = Converter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
     nested = llama_grammar._build_repetition
