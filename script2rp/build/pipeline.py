@@ -321,10 +321,17 @@ class Build:
             requests = {k: d.value for k, d in self._run_stage("character_card_reverse_prompt", jobs).items()}
         self._timed("assemble", lambda: self._assemble(movies, configs, transcripts, summaries, cards, requests))
 
+    def _prompt_versions(self) -> dict[str, str]:
+        """The version of each model stage's prompt as this build asks it (JSON or free form);
+        rp_to_character_card asks no model, so it has only the one form."""
+        versions = {s: stage_prompt(s, self.o.settings.structured).version for s in
+                    ("scene_enhancement", "scene_summary", "character_card", "memories",
+                     "character_card_reverse_prompt")}
+        versions["rp_to_character_card"] = load_prompt("rp_to_character_card").version
+        return versions
+
     def _assemble(self, movies, configs, transcripts, summaries, cards, requests) -> None:
-        v = {s: stage_prompt(s, self.o.settings.structured).version for s in
-             ("scene_enhancement", "scene_summary", "character_card", "character_card_reverse_prompt")}
-        v["rp_to_character_card"] = load_prompt("rp_to_character_card").version
+        v = self._prompt_versions()
         rows: dict[str, list[dict]] = {c: [] for c in configs if c not in RULE_CONFIGS and c != "memories"}
         version = "+".join((v["scene_enhancement"], v["scene_summary"], v["character_card"]))
         for m in movies:
@@ -405,11 +412,7 @@ class Build:
             "backend": self.o.backend,
             "model": self.model_name,
             "sampling": asdict(self.o.settings),
-            "prompt_versions": {
-                **{s: stage_prompt(s, self.o.settings.structured).version for s in
-                   ("scene_enhancement", "scene_summary", "character_card", "memories", "character_card_reverse_prompt")},
-                "rp_to_character_card": load_prompt("rp_to_character_card").version,
-            },
+            "prompt_versions": self._prompt_versions(),
             "inputs": self.inputs,
             "movies": [_movie_summary(m) for m in movies],
             "rows": written,
