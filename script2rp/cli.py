@@ -197,16 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = sys.argv[1:] if argv is None else argv
     try:
         return args.func(args)
-    except (ScreenplayError, MissingDependency) as e:
+    except (ScreenplayError, MissingDependency, EngineUnavailable) as e:
         _err(str(e))
         if getattr(args, "debug", False):
             traceback.print_exc()
-        return EXIT_BAD_INPUT
-    except EngineUnavailable as e:
-        _err(str(e))
-        if getattr(args, "debug", False):
-            traceback.print_exc()
-        return EXIT_FAILURES
+        return EXIT_FAILURES if isinstance(e, EngineUnavailable) else EXIT_BAD_INPUT
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
