@@ -49,6 +49,10 @@ class TextForm:
     `tags` is set when the source format carries element types (Fountain, FDX): the
     tagger then uses them instead of guessing. `dual` holds the indices of cue lines
     that open the second half of a dual-dialogue pair.
+
+    `hints` holds the lines whose type a reader knows from the file itself when it cannot type
+    them all (a PDF's page geometry proves running headers, title pages, centred text and
+    side-by-side dual dialogue): the tagger keeps those and tags the rest.
     """
 
     lines: list[str]
@@ -56,6 +60,7 @@ class TextForm:
     format: str  # text | html | pdf | fountain | fdx
     tags: list[LineType] | None = None
     dual: set[int] = field(default_factory=set)
+    hints: dict[int, LineType] = field(default_factory=dict)
     title: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
 

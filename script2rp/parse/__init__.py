@@ -10,7 +10,7 @@ import os
 
 from script2rp.errors import ScreenplayError
 from script2rp.model import Screenplay, TaggedLine, TextForm
-from script2rp.parse.tagger import paused_gc, tag, tag_lines
+from script2rp.parse.tagger import form_tags, paused_gc, tag, tag_lines
 
 __all__ = ["parse_file", "parse_form", "tag", "tag_lines", "tag_file"]
 
@@ -42,7 +42,7 @@ def parse_form(
     from script2rp.parse.structure import _kind_codes, build_from_kinds, codes_look_like_screenplay
 
     with paused_gc():
-        kinds = form.tags if form.tags is not None else tag_lines(form.lines)
+        kinds = form_tags(form)
         n = min(len(kinds), len(form.lines))
         kinds, texts = kinds[:n], form.lines[:n]
         codes = _kind_codes(kinds)

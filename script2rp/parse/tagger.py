@@ -632,8 +632,19 @@ def paused_gc() -> Iterator[None]:
         gc.enable()
 
 
+def form_tags(form: TextForm) -> list[LineType]:
+    """The tags of a text form: the element types its source format carries when it has them
+    all, else the tagger's, with the reader's `hints` kept."""
+    if form.tags is not None:
+        return form.tags
+    tags = tag_lines(form.lines)
+    for index, kind in form.hints.items():
+        if 0 <= index < len(tags):
+            tags[index] = kind
+    return tags
+
+
 def tag(form: TextForm) -> list[TaggedLine]:
-    """Tag a text form, using the element types the source format carries when it has them."""
+    """Tag a text form (see `form_tags`)."""
     with paused_gc():
-        tags = form.tags if form.tags is not None else tag_lines(form.lines)
-        return list(map(TaggedLine, range(len(form.lines)), tags, form.lines))
+        return list(map(TaggedLine, range(len(form.lines)), form_tags(form), form.lines))

@@ -15,7 +15,7 @@ from script2rp.parse.structure import build_screenplay, clean_heading
 
 fountain = pytest.importorskip("script2rp.ingest.fountain")
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def parse(src: str) -> Screenplay:

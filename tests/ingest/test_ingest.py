@@ -10,7 +10,7 @@ from script2rp.errors import ScreenplayError
 from script2rp.ingest import SUPPORTED_SUFFIXES, detect, load
 from script2rp.ingest.text import decode, split_lines
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data"
 BENCH = REPO.parent / "shared" / "bench" / "sail-dev" / "screenplays"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 SAMPLE = DATA / "lighthouse.txt"
 
 _SCRIPT = Path(sys.executable).with_name("script2rp")  # the console script of this venv

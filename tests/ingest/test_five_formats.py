@@ -14,7 +14,7 @@ import pytest
 
 from script2rp.parse import parse_file
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 FORMATS = ["fountain", "fdx", "txt", "html", "pdf"]
 
 

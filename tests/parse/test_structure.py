@@ -17,7 +17,7 @@ from script2rp.parse.structure import (
     join_lines,
 )
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def tagged(*rows: tuple[str, str]) -> list[TaggedLine]:
