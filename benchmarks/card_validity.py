@@ -5,7 +5,7 @@ Every main character (default threshold: 15 dialogue blocks) of the given screen
 `character_card` request the builder sends (same prompt, seed and sampling), through the llamacpp
 backend and by default the embedded SmolLM2-135M-Instruct. Printed per mode:
 
-- first answer valid: the share of requests whose first answer passes `cards.check_card`;
+- first answer valid: the share of requests whose first answer passes `character_card.check_card`;
 - valid within N asks: with the builder's re-asks (new seed; doubled `max_tokens` after a cut);
 - the reasons of the invalid first answers, and seconds per request.
 
@@ -26,12 +26,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from script2rp.build.llm_stage import Done, Settings, run_jobs
-from script2rp.cli import iter_inputs
-from script2rp.llm import make_engine
+from script2rp.ingest.inputs import find_inputs
+from script2rp.llm import backend_class, make_engine
+from script2rp.model import Movie
 from script2rp.parse import parse_file
-from script2rp.tasks import character_card
-from script2rp.tasks.job import Movie
+from script2rp.pipeline.runner import Done, Sampling, run_jobs
+from script2rp.tasks import Context
+from script2rp.tasks.character_card import CharacterCard
 
 
 def main() -> int:
@@ -46,7 +47,7 @@ def main() -> int:
     args = ap.parse_args()
 
     movies, taken = [], set()
-    for path in iter_inputs(args.inputs):
+    for path in find_inputs(args.inputs):
         movies.append(Movie.of(parse_file(path), str(path), taken))
     pairs = [(m, c) for m in movies for c in m.screenplay.main_characters]
     if args.limit and args.limit < len(pairs):
@@ -59,9 +60,11 @@ def main() -> int:
     try:
         for mode in args.modes.split(","):
             structured = mode == "structured"
-            settings = Settings(attempts=args.attempts, structured=structured).for_backend("llamacpp")
-            jobs = [j for m, c in pairs for j in character_card.jobs(
-                m, c, max_chars=args.max_prompt_chars, structured=structured)]
+            settings = Sampling(attempts=args.attempts, structured=structured,
+                                prompt_format=backend_class("llamacpp").capabilities.prompt_format)
+            ctx = Context(structured=structured, max_prompt_chars=args.max_prompt_chars)
+            wanted = {m.character_id(c) for m, c in pairs}
+            jobs = [j for m in movies for j in CharacterCard().jobs(m, {}, ctx) if j.key in wanted]
             before = engine.stats.calls
             start = time.perf_counter()
             outcomes = run_jobs(engine, jobs, settings, desc=f"cards ({mode})")

@@ -3,8 +3,8 @@
 Each replica is one Ray actor with its own OpenAI client keeping C requests in flight, so against a
 server that answers every request after exactly L seconds, R replicas can at best reach R * C / L
 requests per second. The run sends R * N distinct requests (weak scaling: the same work per
-replica, so the fixed cost of starting a stage's actor pool weighs the same at every R) through
-`RayEngine.generate`, the path a build's LLM stage takes, and prints the throughput, the speed-up
+replica, so the fixed cost of starting the actor pool weighs the same at every R) through
+`Engine.generate` over a `RayBackend`, the path a build's LLM stage takes, and prints the throughput, the speed-up
 over one replica and the scaling efficiency (speed-up / R). "steady" counts the answers after the
 first batch came back over the time until the last, without the pool's start-up.
 
@@ -24,28 +24,24 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 from latency_server import fixed_latency_server
 
 
 def measure(base_url: str, replicas: int, n: int, concurrency: int, tmp: Path, progress: bool) -> dict:
-    from script2rp.build.ray_engine import RayEngine
-    from script2rp.llm import Request, SamplingParams
+    from script2rp.llm import BackendConfig, Engine, Request, SamplingParams
+    from script2rp.llm.ray import RayBackend
 
-    engine_args = dict(
-        backend="openai", model="bench", base_url=base_url, cache_path=tmp / f"r{replicas}" / "llm-cache.sqlite",
-        cache_mode="use", concurrency=concurrency, timeout=60.0, max_retries=2, progress=progress, record_path=None,
-    )
-    options = SimpleNamespace(replicas=replicas, gpus_per_replica=0, ray_address=None, quiet=not progress)
+    config = BackendConfig(model="bench", base_url=base_url, concurrency=concurrency, timeout=60.0, max_retries=2)
+    backend = RayBackend("openai", config, replicas=replicas, quiet=not progress)
     params = SamplingParams(max_tokens=16, seed=0)
     requests = [Request(f"replicas {replicas} prompt {i}", params=params) for i in range(n * replicas)]
-    with RayEngine(engine_args, options) as engine:
+    with Engine(backend, cache_path=tmp / f"r{replicas}" / "llm-cache.sqlite", progress=progress) as engine:
         start = time.perf_counter()
         results = engine.generate(requests, desc=f"{replicas} replica(s)")
         seconds = time.perf_counter() - start
-        timing = engine.timings[-1]
-        per_replica = [r["requests"] for r in engine.replica_stats]
+        timing = backend.timings[-1]
+        per_replica = [r["requests"] for r in backend.report()["replicas"]]
     failed = sum(not r.ok for r in results)
     first_batch = BATCH  # answers that came with the first batch are not in the steady window
     steady = (len(requests) - first_batch) / (timing["last"] - timing["first"])
@@ -67,12 +63,12 @@ def main() -> int:
 
     import ray
 
-    from script2rp.build.ray_engine import connect
+    from script2rp.llm.ray import connect
 
     # Logical CPUs for the replicas (0.5 each) and Ray Data; the replicas mostly wait on the network.
     ray.init(num_cpus=max(os.cpu_count() or 1, max(args.replicas)), include_dashboard=False,
              logging_level="WARNING", log_to_driver=False)
-    connect(SimpleNamespace(quiet=True, ray_address=None))  # Ray Data's bars and banners off
+    connect(quiet=True)  # Ray Data's bars and banners off
     rows = []
     try:
         with fixed_latency_server(args.latency) as base_url, tempfile.TemporaryDirectory() as tmp:

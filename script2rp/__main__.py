@@ -1,4 +1,4 @@
-from script2rp.cli import main
+from script2rp.commands import main
 
 # Guarded: vLLM starts its engine process with `spawn`, which imports this module again.
 if __name__ == "__main__":

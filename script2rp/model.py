@@ -1,4 +1,4 @@
-"""The domain model every stage shares: files -> TextForm -> tagged lines -> Screenplay.
+"""The domain model every stage shares: files -> TextForm -> tagged lines -> Screenplay -> Movie.
 
 Plain dataclasses, no behaviour beyond small derived views, so they pickle across
 processes and serialise to JSON with `dataclasses.asdict`.
@@ -6,25 +6,14 @@ processes and serialise to JSON with `dataclasses.asdict`.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal, Union, get_args
+
+from script2rp.cinematika import display_name
 
 # Every physical line of a text form gets exactly one of these.
-LINE_TYPES = (
-    "scene_heading",
-    "action",
-    "shot",
-    "character",
-    "dialogue",
-    "parenthetical",
-    "transition",
-    "lyrics",
-    "centered",
-    "page_marker",
-    "title_page",
-    "note",
-    "blank",
-)
 LineType = Literal[
     "scene_heading",
     "action",
@@ -40,6 +29,7 @@ LineType = Literal[
     "note",
     "blank",
 ]
+LINE_TYPES: tuple[str, ...] = get_args(LineType)
 
 
 @dataclass
@@ -151,3 +141,46 @@ class Screenplay:
     @property
     def npcs(self) -> list[Character]:
         return [c for c in self.characters if not c.is_main]
+
+
+@dataclass
+class Movie:
+    """A parsed screenplay as the build knows it: a stable id, and the names and row ids every
+    stage shares. Row ids are made here and only here, so no code ever parses one back."""
+
+    id: str
+    screenplay: Screenplay
+    path: str
+    names: dict[str, str] = field(default_factory=dict)  # speaker -> display name
+
+    @classmethod
+    def of(cls, screenplay: Screenplay, path: str, taken: set[str]) -> Movie:
+        """`taken`: ids already given in this build; a second movie of the same title gets `-2`."""
+        base = slug(screenplay.title) or "untitled"
+        movie_id, n = base, 1
+        while movie_id in taken:
+            n += 1
+            movie_id = f"{base}-{n}"
+        taken.add(movie_id)
+        names = {c.name: display_name(c.name, next(iter(c.aliases), "")) for c in screenplay.characters}
+        return cls(movie_id, screenplay, path, names)
+
+    @property
+    def title(self) -> str:
+        return self.screenplay.title
+
+    def name(self, speaker: str) -> str:
+        """The display name of a speaker (`MARA` -> `Mara`)."""
+        return self.names.get(speaker, display_name(speaker))
+
+    def scene_id(self, scene: Scene) -> str:
+        return f"{self.id}/scene-{scene.index:04d}"
+
+    def character_id(self, character: Character) -> str:
+        return f"{self.id}/character-{re.sub(r'[^a-z0-9]+', '-', character.name.lower()).strip('-')}"
+
+
+def slug(text: str) -> str:
+    """`The Lighthouse Keeper's Ledger` -> `the-lighthouse-keeper-s-ledger` (ASCII, at most 60)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60]

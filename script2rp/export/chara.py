@@ -27,9 +27,8 @@ from collections.abc import Iterable
 
 import yaml
 
-from script2rp.export.chat_formats import paragraphs, split_scene
-from script2rp.tasks.job import slug
-from script2rp.tasks.text import name_key
+from script2rp.cinematika import name_key, paragraphs, split_scene
+from script2rp.model import slug
 
 V2_STRING_FIELDS = ("name", "description", "personality", "scenario", "first_mes", "mes_example", "creator_notes",
                     "system_prompt", "post_history_instructions", "creator", "character_version")
@@ -64,10 +63,10 @@ def card_v2(card_row: dict, scenes: list[dict]) -> dict:
     appearances = []  # (scenario, first line) for each scene the character speaks in, in order
     for scene in sorted(scenes, key=lambda r: r.get("scene_index") or 0):
         parts = split_scene(scene["scene_by_scene"])
-        lines = [text for who, text in paragraphs(parts["transcript"]) if who and name_key(who) == name_key(name)]
-        in_block = any(name_key(c["name"]) == name_key(name) for c in parts["cards"])
+        lines = [text for who, text in paragraphs(parts.transcript) if who and name_key(who) == name_key(name)]
+        in_block = any(name_key(c.name) == name_key(name) for c in parts.cards)
         if lines or in_block:
-            appearances.append((parts["scenario"], _speech(lines[0], name) if lines else ""))
+            appearances.append((parts.scenario, _speech(lines[0], name) if lines else ""))
     scenario = appearances[0][0] if appearances else ""
     greetings = [line for _, line in appearances if line]
     model = card_row.get("model") or "no model"

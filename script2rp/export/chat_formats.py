@@ -18,59 +18,12 @@ Mapping of a group scene (documented in docs/publish.md):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 
-import yaml
-
-from script2rp.tasks.job import slug
-from script2rp.tasks.text import name_key, turns
+from script2rp.cinematika import name_key, paragraphs, split_scene
+from script2rp.model import slug
 
 NARRATOR = "narrator"
-_BLOCK = re.compile(r"^\[characters\]\n(?P<characters>.*?)\[/characters\]\n\n", re.DOTALL)
-_SCENARIO = re.compile(r"\[scenario\]\n(?P<scenario>.*?)\n?\[/scenario\]\n\n", re.DOTALL)
-
-
-def split_scene(text: str) -> dict:
-    """A `scene_by_scene` text -> its parts: the characters block (text), the card names and their
-    YAML, the NPC names, the scenario and the transcript."""
-    characters_block, cards, npcs = "", [], []
-    rest = text
-    m = _BLOCK.match(text)
-    if m:
-        characters_block = text[: m.end()].rstrip("\n")
-        body = m["characters"]
-        body, _, npc_part = body.partition("NPCS:\n")
-        npcs = [line[2:].strip() for line in npc_part.splitlines() if line.startswith("- ")]
-        for chunk in re.split(r"\n\n(?=name:)", body.strip("\n")):
-            if not chunk.strip():
-                continue
-            try:
-                data = yaml.safe_load(chunk)
-            except yaml.YAMLError:
-                continue
-            if isinstance(data, dict) and data.get("name"):
-                cards.append({"name": str(data["name"]), "yaml": chunk.rstrip("\n") + "\n", "data": data})
-        rest = text[m.end():]
-    scenario_block, scenario = "", ""
-    m = _SCENARIO.match(rest)
-    if m:
-        scenario_block = rest[: m.end()].rstrip("\n")
-        scenario = m["scenario"].strip()
-        rest = rest[m.end():]
-    return {"characters_block": characters_block, "cards": cards, "npcs": npcs,
-            "scenario_block": scenario_block, "scenario": scenario, "transcript": rest.strip()}
-
-
-def paragraphs(transcript: str) -> list[tuple[str, str]]:
-    """(speaker or "", full paragraph text) in order; the text keeps its `Name: ` prefix."""
-    out = []
-    for para in transcript.splitlines():
-        if not para.strip():
-            continue
-        who = turns(para)[0][0]
-        out.append((who, para.strip()))
-    return out
 
 
 def conversations(rows: Iterable[dict]) -> Iterator[dict]:
@@ -78,11 +31,11 @@ def conversations(rows: Iterable[dict]) -> Iterator[dict]:
     "user" or "assistant", and the `system` text."""
     for row in sorted(rows, key=lambda r: r["id"]):
         parts = split_scene(row["scene_by_scene"])
-        system = "\n\n".join(p for p in (parts["characters_block"], parts["scenario_block"]) if p)
-        paras = paragraphs(parts["transcript"])
+        system = "\n\n".join(p for p in (parts.characters_block, parts.scenario_block) if p)
+        paras = paragraphs(parts.transcript)
         spoken = {name_key(who) for who, _ in paras if who}
-        for card in parts["cards"]:
-            user = card["name"]
+        for card in parts.cards:
+            user = card.name
             if name_key(user) not in spoken:
                 continue
             seq = []

@@ -5,25 +5,23 @@
 - `chara-card-v2`, `chara-card-v3` -> `DIR2/<movie>--<character>.json`: one card per main character.
 - `png` -> `DIR2/<movie>--<character>.png`: the card in the image's `chara` (V2) and `ccv3` (V3) chunks.
 
-Exit codes: 0 done, 1 some items could not be converted (named on stderr), 2 bad input (no build
-there, or the build lacks the config the format needs).
+`script2rp export` exits 0 when done, 1 when some items could not be converted (named on stderr),
+2 on bad input (no build there, or the build lacks the config the format needs).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
+from script2rp.errors import BadInput
 from script2rp.export.stats import read_config
 
-EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT = 0, 1, 2
 FORMATS = ("sharegpt", "messages", "chara-card-v2", "chara-card-v3", "png")
 
 
-class ExportError(Exception):
-    pass
+class ExportError(BadInput):
+    """No build there, or it lacks the config the format is made from (exit 2)."""
 
 
 def _rows(src: Path, config: str, fmt: str) -> list[dict]:
@@ -95,30 +93,3 @@ def export(src: Path, fmt: str, dest: Path, log=print) -> tuple[list[Path], list
         written.append(path)
     log(f"{len(written)} {fmt} cards -> {dest}")
     return written, problems
-
-
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
-        "export", parents=[common], help="write a build as ShareGPT/messages JSONL or character cards",
-        description="Convert a build for other tools: sharegpt or messages JSONL for fine-tuning (one "
-        "conversation per scene and user character), Character Card V2/V3 JSON or PNG for RP front ends.",
-    )
-    p.add_argument("src", type=Path, metavar="DIR", help="the build folder (script2rp build --out DIR)")
-    p.add_argument("--to", required=True, choices=FORMATS, help="output format")
-    p.add_argument("--out", required=True, type=Path, metavar="DIR2", help="folder to write to")
-    p.set_defaults(func=cmd_export)
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    def log(msg: str) -> None:
-        if not args.quiet:
-            print(msg, file=sys.stderr)
-
-    try:
-        _, problems = export(args.src, args.to, args.out, log=log)
-    except ExportError as exc:
-        print(f"script2rp: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    for problem in problems:
-        print(f"script2rp: {problem}", file=sys.stderr)
-    return EXIT_FAILURES if problems else EXIT_OK

@@ -15,22 +15,20 @@ The token comes from `HF_TOKEN` or the saved login (`hf auth login`) and is neve
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import sys
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 
 from script2rp import __version__
+from script2rp.errors import BadInput
 
-EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT = 0, 1, 2
 REPO_TYPE = "dataset"
 # Remote files this command owns: deleted when the build no longer has them.
 MANAGED = ("*.parquet", "README.md", "images/*.png")
 
 
-class PushError(Exception):
+class PushError(BadInput):
     """A problem with the inputs or the setup (exit 2), said in one line."""
 
 
@@ -85,7 +83,7 @@ def push(out: Path, repo_id: str, *, private: bool = False, revision: str | None
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, get_token
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
-    from script2rp.export.card import refresh_card
+    from script2rp.export.dataset_card import refresh_card
 
     out = Path(out)
     check_build(out)
@@ -148,50 +146,3 @@ def push(out: Path, repo_id: str, *, private: bool = False, revision: str | None
     log(f"pushed {len(result.uploaded)} file(s)" + (f", deleted {len(result.deleted)}" if result.deleted else "")
         + f" to {repo_id}@{branch}: {commit.commit_url}")
     return result
-
-
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
-        "push", parents=[common], help="upload a build to the Hugging Face Hub as a dataset",
-        description="Upload a build folder's parquet configs, its dataset card (regenerated with example rows "
-        "and statistics plots) and the plots to a Hub dataset repo, in one commit. Only changed files are "
-        "uploaded: pushing an unchanged build does nothing. Token: HF_TOKEN or `hf auth login`.",
-    )
-    p.add_argument("out", type=Path, metavar="DIR", help="the build folder (script2rp build --out DIR)")
-    p.add_argument("--repo-id", required=True, metavar="OWNER/NAME", help="dataset repo, created if needed")
-    p.add_argument("--private", action="store_true", help="create the repo private (or make an existing one private)")
-    p.add_argument("--revision", metavar="BRANCH", help="branch to commit to (created if needed; default main)")
-    p.add_argument("--message", help="commit message")
-    p.add_argument("--license", default="other",
-                   help="license flag for the card (default 'other': the screenplays belong to their authors)")
-    p.add_argument("--dry-run", action="store_true",
-                   help="regenerate the card and plots and list what would be uploaded; no network")
-    p.set_defaults(func=cmd_push)
-
-
-def cmd_push(args: argparse.Namespace) -> int:
-    def log(msg: str) -> None:
-        if not args.quiet:
-            print(msg, file=sys.stderr)
-
-    try:
-        if args.dry_run:
-            from script2rp.export.card import refresh_card
-
-            check_build(args.out)
-            refresh_card(args.out, license=args.license, repo_id=args.repo_id)
-            for path in build_files(args.out):
-                print(f"{(args.out / path).stat().st_size:>10}  {path}")
-            return EXIT_OK
-        push(args.out, args.repo_id, private=args.private, revision=args.revision, message=args.message,
-             license=args.license, log=log)
-    except PushError as exc:
-        print(f"script2rp: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except Exception as exc:  # the Hub or the network failed: one line (the token is never in it)
-        if getattr(args, "debug", False):
-            raise
-        detail = " ".join(str(exc).split())[:300]
-        print(f"script2rp: push to {args.repo_id} failed: {type(exc).__name__}: {detail}", file=sys.stderr)
-        return EXIT_FAILURES
-    return EXIT_OK

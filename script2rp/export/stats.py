@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from script2rp.tasks.text import display_name, name_key, turns
+from script2rp.cinematika import display_name, name_key, turns
 
 IMAGES_DIR = "images"
 # file name -> (title, what it shows); the card lists them in this order.

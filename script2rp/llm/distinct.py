@@ -26,15 +26,54 @@ def quote_pieces(pieces: Sequence[bytes]) -> list[tuple[int, bytes]]:
     return [(i, piece[: piece.index(b'"')]) for i, piece in enumerate(pieces) if b'"' in piece]
 
 
+def piece_ids(pieces: Sequence[bytes]) -> dict[bytes, list[int]]:
+    """Token ids by their bytes."""
+    ids: dict[bytes, list[int]] = {}
+    for i, piece in enumerate(pieces):
+        ids.setdefault(piece, []).append(i)
+    return ids
+
+
+def max_lengths(schema: dict | None, keys: Sequence[str]) -> dict[bytes, int]:
+    """The longest string the schema allows under each key (its `maxLength`, or the widest match of
+    its `pattern`), where it has a bound."""
+    from re import _parser  # the stdlib's own regex parser: getwidth() gives a pattern's widest match
+
+    found: dict[bytes, int] = {}
+
+    def visit(node: object) -> None:
+        if isinstance(node, dict):
+            for key, sub in (node.get("properties") or {}).items():
+                if key in keys and isinstance(sub, dict) and sub.get("type") == "string":
+                    bounds = [sub["maxLength"]] if "maxLength" in sub else []
+                    if "pattern" in sub:
+                        bounds.append(_parser.parse(sub["pattern"]).getwidth()[1])
+                    if bounds:
+                        found[key.encode()] = min(bounds)
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(schema)
+    return found
+
+
 class DistinctValues:
     """One answer's processor: make a new one per sample. `pieces[i]` is token i's bytes,
-    `quotes` is `quote_pieces(pieces)`."""
+    `quotes` is `quote_pieces(pieces)`, `ids` is `piece_ids(pieces)`; `longest`: the length cap of
+    each key's values (`max_lengths`). At a cap the grammar allows nothing but the closing quote,
+    so a value may not grow into a seen value of that length: it could only close as a repeat."""
 
-    def __init__(self, keys: Sequence[str], pieces: Sequence[bytes], quotes: list[tuple[int, bytes]]):
+    def __init__(self, keys: Sequence[str], pieces: Sequence[bytes], quotes: list[tuple[int, bytes]],
+                 ids: dict[bytes, list[int]] | None = None, longest: dict[bytes, int] | None = None):
         names = b"|".join(re.escape(key.encode()) for key in keys)
         self._value = re.compile(rb'"(' + names + rb')"\s*:\s*"((?:[^"\\]|\\.)*)("?)')
         self._pieces = pieces
         self._quotes = quotes
+        self._ids = ids or {}
+        self._longest = longest or {}
         self._start: int | None = None  # prompt length: where the answer's tokens begin
         self._seen = 0
         self._text = bytearray()
@@ -59,4 +98,10 @@ class DistinctValues:
                 if (key, partial + head) in done:
                     logits[token] = _MASKED
                     self.masked += 1
+            cap = self._longest.get(key)
+            for seen_key, value in done:
+                if seen_key == key and len(value) == cap and value.startswith(partial) and value != partial:
+                    for token in self._ids.get(value[len(partial):], ()):
+                        logits[token] = _MASKED
+                        self.masked += 1
         return logits

@@ -19,13 +19,11 @@ from typing import Any
 
 from tqdm import tqdm
 
-from .backend import Backend, Outcome
+from .backend import Backend, BackendConfig, Outcome
 from .cache import CACHE_MODES, Cache, CacheMode, request_keys
-from .openai_compat import OpenAIBackend
-from .replay import Recorder, ReplayBackend
+from .registry import backend_class
+from .replay import Recorder
 from .types import Request, Result, Stats
-
-BACKENDS = ("vllm", "openai", "replay", "llamacpp")
 
 
 def _copy(result: Result) -> Result:
@@ -52,6 +50,13 @@ class Engine:
         self.progress = progress
         self.stats = Stats()
         self._lock = threading.Lock()
+        self._recover()  # a killed job's answers, persisted by the backend: never asked again
+
+    def _recover(self) -> None:
+        answers = self.backend.recovered()
+        if self.cache is not None:
+            for start in range(0, len(answers), 1000):
+                self.cache.put_many(answers[start:start + 1000])
 
     def __repr__(self) -> str:
         cache = None if self.cache is None else f"{str(self.cache.path)!r} ({self.cache.mode})"
@@ -64,11 +69,14 @@ class Engine:
         self.close()
 
     def close(self) -> None:
-        self.backend.close()
-        if self.cache is not None:
-            self.cache.close()
-        if self._recorder is not None:
-            self._recorder.close()
+        try:
+            self.backend.close()
+        finally:
+            self._recover()
+            if self.cache is not None:
+                self.cache.close()
+            if self._recorder is not None:
+                self._recorder.close()
 
     def generate(self, requests: Sequence[Request], desc: str = "") -> list[Result]:
         """Answer every request, in request order; a request that fails has `error` set."""
@@ -107,7 +115,7 @@ class Engine:
         )
         bar.set_postfix(cached=hits, failed=0, refresh=False)
         failures = 0
-        stream = self.backend.stream(todo)
+        stream = self.backend.stream(todo, label=desc)
         try:
             for finished in stream:
                 answers = [(todo_keys[o.index], o.result) for o in finished if o.result.ok]
@@ -165,7 +173,7 @@ class Engine:
 def make_engine(
     backend: str,
     *,
-    model: str | None,
+    model: str | None = None,
     base_url: str | None = None,
     cache_path: str | os.PathLike | None,
     cache_mode: CacheMode = "use",
@@ -174,53 +182,44 @@ def make_engine(
     max_retries: int = 6,
     progress: bool = True,
     record_path: str | os.PathLike | None = None,
-    **backend_kwargs: Any,
+    replay_path: str | None = None,
+    **backend_options: Any,
 ) -> Engine:
-    """Build an engine.
+    """Build an engine around the backend named `backend` (see `registry.py`).
 
-    - "vllm": `model` is a model directory or hub id; `backend_kwargs` go to `VLLMBackend`
-      (dtype, max_model_len, tensor_parallel_size, gpu_memory_utilization, enforce_eager, and
-      any other `vllm.LLM` argument).
+    - "vllm": `model` is a model directory or hub id; `backend_options` go to `vllm.LLM` (dtype,
+      max_model_len, tensor_parallel_size, gpu_memory_utilization, enforce_eager, ...).
     - "openai": `base_url` like "http://127.0.0.1:8000/v1"; `model` as served (None: the server's
       only model); `concurrency`, `timeout` (seconds per attempt), `max_retries`, and
-      `backend_kwargs` `backoff`/`max_backoff` (seconds) tune it.
-    - "replay": `backend_kwargs` `replay_path` is a JSONL recording (see `replay.py`).
+      `backend_options` `backoff`/`max_backoff` (seconds) tune it.
+    - "replay": `replay_path` is a JSONL recording (see `replay.py`).
     - "llamacpp": `model` is a GGUF file (None: the embedded SmolLM2-135M-Instruct, see
-      `embedded.py`); `backend_kwargs` go to `LlamaCppBackend` (n_ctx, n_threads, seed, and any
-      other `llama_cpp.Llama` argument).
+      `embedded.py`); `backend_options` go to `llama_cpp.Llama` (n_ctx, n_threads, seed, ...).
 
     `cache_path` None or `cache_mode="off"` disables the cache; "refresh" re-asks and overwrites.
     `record_path` appends every answer (cached ones included) to a JSONL that "replay" can serve.
     """
+    config = BackendConfig(model=model, base_url=base_url, replay=replay_path, concurrency=concurrency,
+                           timeout=timeout, max_retries=max_retries, options=backend_options)
+    return open_engine(backend_class(backend), config, cache_path=cache_path, cache_mode=cache_mode,
+                       progress=progress, record_path=record_path)
+
+
+def open_engine(
+    cls: type[Backend],
+    config: BackendConfig,
+    *,
+    cache_path: str | os.PathLike | None,
+    cache_mode: CacheMode = "use",
+    progress: bool = True,
+    record_path: str | os.PathLike | None = None,
+) -> Engine:
+    """Open the backend `cls` with `config` behind a new engine."""
     if cache_mode not in CACHE_MODES:
         raise ValueError(f"cache_mode must be one of {CACHE_MODES}, got {cache_mode!r}")
-    impl: Backend
-    if backend == "vllm":
-        if not model:
-            raise ValueError("the vllm backend needs model= (a model directory or hub id)")
-        from .vllm_backend import VLLMBackend  # imports vllm and torch: only when asked for
-
-        impl = VLLMBackend(model, **backend_kwargs)
-    elif backend == "openai":
-        if not base_url:
-            raise ValueError("the openai backend needs base_url=, e.g. http://127.0.0.1:8000/v1")
-        impl = OpenAIBackend(
-            base_url, model, concurrency=concurrency, timeout=timeout,
-            max_retries=max_retries, **backend_kwargs,
-        )
-    elif backend == "replay":
-        impl = ReplayBackend(model=model, **backend_kwargs)
-    elif backend == "llamacpp":
-        from .llamacpp_backend import LlamaCppBackend  # imports llama_cpp: only when asked for
-
-        impl = LlamaCppBackend(model, **backend_kwargs)
-    else:
-        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    impl = cls.open(config)
     try:
-        return Engine(
-            impl, cache_path=cache_path, cache_mode=cache_mode, record_path=record_path,
-            progress=progress,
-        )
+        return Engine(impl, cache_path=cache_path, cache_mode=cache_mode, record_path=record_path, progress=progress)
     except BaseException:
         impl.close()  # a vLLM engine holds GPU memory and a process: never leak it
         raise

@@ -34,15 +34,16 @@ import json
 import os
 import random
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import MissingDependency
-from .backend import FAILED_FINISH_REASONS, Outcome
+from ..errors import BadInput, MissingDependency
+from .backend import FAILED_FINISH_REASONS, Backend, BackendConfig, Capabilities, Outcome
 from .cache import canonical_json
-from .distinct import DistinctValues, quote_pieces
+from .distinct import DistinctValues, max_lengths, piece_ids, quote_pieces
 from .embedded import MODEL_ID, default_model_path
 from .types import Request, Result, SamplingParams
 
@@ -137,8 +138,34 @@ def schema_to_gbnf(schema: dict) -> str:
     return converter.format_grammar()
 
 
-class LlamaCppBackend:
-    kind = "llamacpp"
+class MissingModelFile(BadInput, FileNotFoundError):
+    """`--model` names no file (exit 2)."""
+
+
+class _Tokenizer:
+    """llama.cpp's tokenizer behind the one method callers use."""
+
+    def __init__(self, llm: Any):
+        self._llm = llm
+
+    def encode(self, text: str) -> list[int]:
+        return self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+
+class LlamaCppBackend(Backend):
+    name = "llamacpp"
+    # The GGUF's own chat template: small instruct models follow nothing else. Not on Ray: one
+    # llama.cpp instance already uses every core of its machine, so replicas would only contend.
+    capabilities = Capabilities(json_schema=True, structured_by_default=True, distinct=True,
+                                prompt_format="chat", engines=("local",))
+
+    @classmethod
+    def open(cls, config: BackendConfig) -> LlamaCppBackend:
+        return cls(config.model, **config.options)
+
+    @classmethod
+    def served_model(cls, config: BackendConfig) -> str:
+        return str(config.model) if config.model else MODEL_ID
 
     def __init__(
         self,
@@ -162,7 +189,7 @@ class LlamaCppBackend:
         else:
             path = Path(model).expanduser()
             if not path.is_file():
-                raise FileNotFoundError(f"the llamacpp backend needs a GGUF file; none at {path}")
+                raise MissingModelFile(f"the llamacpp backend needs a GGUF file; none at {path}")
             self.model = str(model)
         self.path = path
         threads = n_threads or _cpu_count()
@@ -171,8 +198,10 @@ class LlamaCppBackend:
         self._processors = llama_cpp.LogitsProcessorList
         self._pieces: list[bytes] | None = None  # token bytes, for `distinct`
         self._quotes: list[tuple[int, bytes]] = []
+        self._ids: dict[bytes, list[int]] = {}
         self._seeds = random.Random(seed)
         self.reuse_prefix = reuse_prefix
+        self._busy = threading.Lock()
         started = time.perf_counter()
         self._llm = llama_cpp.Llama(
             model_path=str(path),
@@ -189,9 +218,20 @@ class LlamaCppBackend:
     def __repr__(self) -> str:
         return f"LlamaCppBackend({self.model!r})"
 
-    def stream(self, requests: Sequence[Request]) -> Iterator[list[Outcome]]:
+    def context_length(self) -> int | None:
+        return self.n_ctx
+
+    def tokenizer(self) -> _Tokenizer:
+        return _Tokenizer(self._llm)
+
+    def chat_template(self) -> str | None:
+        return self._llm.metadata.get("tokenizer.chat_template")
+
+    def stream(self, requests: Sequence[Request], label: str = "") -> Iterator[list[Outcome]]:
         for index, request in enumerate(requests):
-            yield [self._answer(index, request)]
+            with self._busy:  # one llama.cpp context: callers on other threads take turns
+                outcome = self._answer(index, request)
+            yield [outcome]
 
     def _answer(self, index: int, request: Request) -> Outcome:
         params = request.params
@@ -208,7 +248,7 @@ class LlamaCppBackend:
                 before = self._evaluated_tokens()
                 options["seed"] = (base + sample) % _SEED_SPACE
                 if params.distinct:
-                    options["logits_processor"] = self._processors([self._distinct(params.distinct)])
+                    options["logits_processor"] = self._processors([self._distinct(params)])
                 if request.messages is not None:
                     answer = self._llm.create_chat_completion(
                         messages=request.messages, **options
@@ -252,11 +292,13 @@ class LlamaCppBackend:
             options["grammar"] = self._grammar(params.json_schema)
         return options
 
-    def _distinct(self, keys: tuple[str, ...]) -> DistinctValues:
+    def _distinct(self, params: SamplingParams) -> DistinctValues:
         if self._pieces is None:
             self._pieces = token_pieces(self._llm)
             self._quotes = quote_pieces(self._pieces)
-        return DistinctValues(keys, self._pieces, self._quotes)
+            self._ids = piece_ids(self._pieces)
+        return DistinctValues(params.distinct, self._pieces, self._quotes, self._ids,
+                              max_lengths(params.json_schema, params.distinct))
 
     def _grammar(self, schema: dict) -> Any:
         key = canonical_json(schema)

@@ -29,7 +29,8 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from .backend import FAILED_FINISH_REASONS, Outcome
+from ..errors import EngineUnavailable, OptionError
+from .backend import FAILED_FINISH_REASONS, Backend, BackendConfig, Capabilities, Outcome
 from .types import Request, Result
 
 RETRY_STATUSES = frozenset({408, 409, 429})  # and every 5xx
@@ -90,8 +91,35 @@ def _server_message(response: httpx.Response) -> str:
     return str(message).strip()[:500] or response.reason_phrase
 
 
-class OpenAIBackend:
-    kind = "openai"
+class OpenAIBackend(Backend):
+    name = "openai"
+    # Not every server constrains decoding (vLLM's does; llama.cpp's and LM Studio's differ), so
+    # structured output is asked for only with --structured.
+    capabilities = Capabilities(json_schema=True, concurrent=True)
+
+    @classmethod
+    def check(cls, config: BackendConfig) -> None:
+        if not config.base_url:
+            raise OptionError("--backend openai needs --base-url, e.g. http://127.0.0.1:8000/v1")
+        unknown = sorted(set(config.options) - {"backoff", "max_backoff"})
+        if unknown:
+            raise OptionError(f"--backend openai takes the engine options backoff and max_backoff, not {', '.join(unknown)}")
+
+    @classmethod
+    def open(cls, config: BackendConfig) -> OpenAIBackend:
+        cls.check(config)
+        return cls(config.base_url, config.model, concurrency=config.concurrency, timeout=config.timeout,
+                   max_retries=config.max_retries, **config.options)
+
+    @classmethod
+    def served_model(cls, config: BackendConfig) -> str:
+        if config.model:
+            return config.model
+        backend = cls(config.base_url, None, concurrency=1, timeout=min(config.timeout, 60.0))
+        try:
+            return backend.model
+        finally:
+            backend.close()
 
     def __init__(
         self,
@@ -159,6 +187,18 @@ class OpenAIBackend:
             response.close()
         return response
 
+    def context_length(self) -> int | None:
+        """vLLM's server lists `max_model_len` with each model; other servers may not say."""
+        try:
+            with self._transport() as transport:
+                response = self._send(transport, "GET", httpx.URL(self.base_url + "/models"))
+            for entry in response.json().get("data", []):
+                if entry.get("id") == self.model and entry.get("max_model_len"):
+                    return int(entry["max_model_len"])
+        except (httpx.HTTPError, ValueError, AttributeError, TypeError):
+            pass
+        return None
+
     def _only_served_model(self) -> str:
         """The server's single model, for servers started with one model and no name to remember."""
         with self._transport() as transport:
@@ -168,14 +208,12 @@ class OpenAIBackend:
                     raise ValueError(f"HTTP {response.status_code}: {_server_message(response)}")
                 names = [entry["id"] for entry in response.json()["data"]]
             except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-                raise ValueError(
-                    f"no model given and {self.base_url}/models failed: {exc}"
-                ) from exc
+                raise EngineUnavailable(f"no model given and {self.base_url}/models failed: {exc}") from exc
         if len(names) != 1:
-            raise ValueError(f"no model given and {self.base_url} serves {names}: pick one")
+            raise OptionError(f"no model given and {self.base_url} serves {names}: pick one with --model")
         return names[0]
 
-    def stream(self, requests: Sequence[Request]) -> Iterator[list[Outcome]]:
+    def stream(self, requests: Sequence[Request], label: str = "") -> Iterator[list[Outcome]]:
         batch = _Batch(requests)
         for _ in range(min(self.concurrency, len(requests))):
             self._batches.put(batch)

@@ -22,7 +22,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from .backend import Outcome
+from ..errors import OptionError
+from .backend import Backend, BackendConfig, Capabilities, Outcome
 from .cache import canonical_json, params_dict
 from .types import Request, Result
 
@@ -31,12 +32,26 @@ def _content_key(prompt: str | None, messages: list[dict] | None) -> str:
     return canonical_json({"prompt": prompt, "messages": messages})
 
 
-class ReplayBackend:
-    kind = "replay"
+class ReplayBackend(Backend):
+    name = "replay"
+    # It answers whatever was recorded, structured answers included, from any thread.
+    capabilities = Capabilities(json_schema=True, concurrent=True)
+
+    @classmethod
+    def check(cls, config: BackendConfig) -> None:
+        if not config.replay:
+            raise OptionError("--backend replay needs --replay FILE.jsonl")
+
+    @classmethod
+    def open(cls, config: BackendConfig) -> ReplayBackend:
+        cls.check(config)
+        return cls(config.replay, config.model)
 
     def __init__(self, replay_path: str | os.PathLike, model: str | None = None):
         self.path = Path(replay_path)
         self.model = model or ""
+        if not self.path.is_file():
+            raise OptionError(f"--replay {self.path}: no such file")
         self._exact: dict[tuple[str, str], Result] = {}
         self._any_params: dict[str, Result] = {}
         self._by_tag: dict[str, Result] = {}
@@ -47,7 +62,7 @@ class ReplayBackend:
                 try:
                     self._add(json.loads(line))
                 except (ValueError, KeyError, TypeError) as exc:
-                    raise ValueError(f"{self.path}:{number}: not a replay record ({exc})") from exc
+                    raise OptionError(f"{self.path}:{number}: not a replay record ({exc})") from exc
 
     def _add(self, record: dict) -> None:
         texts = record["texts"] if "texts" in record else [record["text"]]
@@ -66,7 +81,7 @@ class ReplayBackend:
         else:
             self._any_params[content] = result
 
-    def stream(self, requests: Sequence[Request]) -> Iterator[list[Outcome]]:
+    def stream(self, requests: Sequence[Request], label: str = "") -> Iterator[list[Outcome]]:
         yield [self._answer(index, request) for index, request in enumerate(requests)]
 
     def _answer(self, index: int, request: Request) -> Outcome:

@@ -1,11 +1,15 @@
-"""In-process vLLM backend: one `vllm.LLM` per run, whole stages submitted at once.
+"""In-process vLLM backend: one `vllm.LLM` per run, every request submitted as soon as it is asked.
 
-Submitting every request of a stage up front lets vLLM's scheduler keep the GPU saturated and its
-prefix cache reuse the shared instructions at the head of each prompt. Instead of `LLM.generate`,
-which returns only when the last request is done, requests go in through `LLM.enqueue`/
-`LLM.enqueue_chat` (vLLM 0.32's public queueing API, which renders chat prompts with the model's own
-template) and we drive `llm_engine.step()` ourselves, handing each request to the engine's cache the
+Submitting requests up front lets vLLM's scheduler keep the GPU saturated and its prefix cache
+reuse the shared instructions at the head of each prompt. Instead of `LLM.generate`, which returns
+only when the last request is done, requests go in through `LLM.enqueue`/`LLM.enqueue_chat`
+(vLLM 0.32's public queueing API, which renders chat prompts with the model's own template) and
+one thread of ours (the pump) drives `llm_engine.step()`, handing each request to the caller the
 moment it finishes: a crash loses only what was in flight.
+
+The pump is the only thread that touches the engine, so `stream` may be called from several
+threads at once (a Ray replica answers many batches at a time; the build's runner feeds new work
+while earlier work decodes): every call's requests join the same running batch.
 
 vLLM starts its engine core with multiprocessing spawn, so a script that builds this backend needs
 an `if __name__ == "__main__":` guard.
@@ -13,11 +17,13 @@ an `if __name__ == "__main__":` guard.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ..errors import MissingDependency
-from .backend import FAILED_FINISH_REASONS, Outcome
+from ..errors import MissingDependency, OptionError
+from .backend import FAILED_FINISH_REASONS, Backend, BackendConfig, Capabilities, Outcome
 from .types import Request, Result, SamplingParams
 
 
@@ -33,8 +39,27 @@ def _on_cpu() -> bool:
     return current_platform.is_cpu()
 
 
-class VLLMBackend:
-    kind = "vllm"
+class _Call:
+    """One `stream` call: its requests, and where their outcomes go."""
+
+    def __init__(self, requests: Sequence[Request]):
+        self.requests = list(requests)
+        self.done: queue.SimpleQueue[list[Outcome]] = queue.SimpleQueue()
+
+
+class VLLMBackend(Backend):
+    name = "vllm"
+    capabilities = Capabilities(json_schema=True, structured_by_default=True, concurrent=True)
+
+    @classmethod
+    def check(cls, config: BackendConfig) -> None:
+        if not config.model:
+            raise OptionError("--backend vllm needs --model (a model directory or id)")
+
+    @classmethod
+    def open(cls, config: BackendConfig) -> VLLMBackend:
+        cls.check(config)
+        return cls(config.model, **config.options)
 
     def __init__(
         self,
@@ -71,9 +96,19 @@ class VLLMBackend:
             options.setdefault("enable_chunked_prefill", False)
         self.model = model
         self._llm = vllm.LLM(model=model, **options)
+        self._inbox: queue.SimpleQueue[tuple[str, _Call] | None] = queue.SimpleQueue()
+        self._dead: str | None = None  # why the engine stopped, once it has
+        self._pump = threading.Thread(target=self._run, name="vllm-pump", daemon=True)
+        self._pump.start()
 
-    def __repr__(self) -> str:
-        return f"VLLMBackend({self.model!r})"
+    def context_length(self) -> int | None:
+        return int(self._llm.llm_engine.model_config.max_model_len)
+
+    def tokenizer(self) -> Any:
+        return self._llm.get_tokenizer()
+
+    def chat_template(self) -> str | None:
+        return getattr(self.tokenizer(), "chat_template", None)
 
     def _sampling(self, params: SamplingParams) -> Any:
         return self._vllm_params(
@@ -90,42 +125,85 @@ class VLLMBackend:
             else self._structured(json=params.json_schema),
         )
 
-    def stream(self, requests: Sequence[Request]) -> Iterator[list[Outcome]]:
-        engine = self._llm.llm_engine
-        pending: dict[str, int] = {}  # external request id -> index
+    def stream(self, requests: Sequence[Request], label: str = "") -> Iterator[list[Outcome]]:
+        call = _Call(requests)
+        left = len(call.requests)
+        if not left:
+            return
+        self._inbox.put(("add", call))
         try:
-            rejected = []
-            for index, request in enumerate(requests):
-                try:  # one at a time: vLLM rejects a bad request (too long, bad schema) alone
-                    if request.messages is not None:
-                        ids = self._llm.enqueue_chat(
-                            request.messages, self._sampling(request.params), use_tqdm=False
-                        )
-                    else:
-                        ids = self._llm.enqueue(
-                            request.prompt, self._sampling(request.params), use_tqdm=False
-                        )
-                except Exception as exc:
-                    rejected.append(Outcome(index, Result.failed(f"vLLM rejected it: {exc}")))
-                    continue
-                pending[_external_id(ids[0])] = index
-            if rejected:
-                yield rejected
-            while pending and engine.has_unfinished_requests():
-                finished = [
-                    self._outcome(pending.pop(output.request_id), output)
-                    for output in engine.step()
-                    if output.finished and output.request_id in pending
-                ]
-                if finished:
-                    yield finished
-            if pending:
-                yield [Outcome(index, Result.failed("vLLM dropped the request"))
-                       for index in pending.values()]
-                pending.clear()
+            while left:
+                finished = call.done.get()
+                left -= len(finished)
+                yield finished
         finally:
-            if pending:  # interrupted: free the engine for the next batch
-                engine.abort_request(list(pending))
+            if left:  # interrupted: free the engine of this call's requests
+                self._inbox.put(("abort", call))
+
+    # -- the pump thread: the only one that touches the engine ---------------------------------------
+
+    def _run(self) -> None:
+        engine = self._llm.llm_engine
+        pending: dict[str, tuple[int, _Call]] = {}  # external request id -> (index, call)
+        closing = False
+        while not (closing and not pending):
+            try:  # take every message that has arrived; wait for one when idle
+                while (message := self._inbox.get(block=not pending)) is not None:
+                    self._handle(message, pending)
+                closing = True  # close() was called: finish what is pending, then stop
+            except queue.Empty:
+                pass
+            if not pending:
+                continue
+            try:
+                if not engine.has_unfinished_requests():
+                    self._fail(pending, "vLLM dropped the request")
+                    continue
+                by_call: dict[int, tuple[_Call, list[Outcome]]] = {}
+                for output in engine.step():
+                    if output.finished and output.request_id in pending:
+                        index, call = pending.pop(output.request_id)
+                        by_call.setdefault(id(call), (call, []))[1].append(self._outcome(index, output))
+                for call, outcomes in by_call.values():
+                    call.done.put(outcomes)
+            except Exception as exc:  # the engine died: every waiting request hears why
+                self._dead = f"the vLLM engine stopped: {type(exc).__name__}: {exc}"
+                self._fail(pending, self._dead)
+
+    def _handle(self, message: tuple[str, _Call], pending: dict[str, tuple[int, _Call]]) -> None:
+        action, call = message
+        if action == "abort":
+            ids = [rid for rid, (_, owner) in pending.items() if owner is call]
+            for rid in ids:
+                del pending[rid]
+            if ids and self._dead is None:
+                self._llm.llm_engine.abort_request(ids)
+            return
+        rejected = []
+        for index, request in enumerate(call.requests):
+            if self._dead is not None:
+                rejected.append(Outcome(index, Result.failed(self._dead)))
+                continue
+            try:  # one at a time: vLLM rejects a bad request (too long, bad schema) alone
+                if request.messages is not None:
+                    ids = self._llm.enqueue_chat(request.messages, self._sampling(request.params), use_tqdm=False)
+                else:
+                    ids = self._llm.enqueue(request.prompt, self._sampling(request.params), use_tqdm=False)
+            except Exception as exc:
+                rejected.append(Outcome(index, Result.failed(f"vLLM rejected it: {exc}")))
+                continue
+            pending[_external_id(ids[0])] = (index, call)
+        if rejected:
+            call.done.put(rejected)
+
+    @staticmethod
+    def _fail(pending: dict[str, tuple[int, _Call]], reason: str) -> None:
+        by_call: dict[int, tuple[_Call, list[Outcome]]] = {}
+        for index, call in pending.values():
+            by_call.setdefault(id(call), (call, []))[1].append(Outcome(index, Result.failed(reason)))
+        pending.clear()
+        for call, outcomes in by_call.values():
+            call.done.put(outcomes)
 
     @staticmethod
     def _outcome(index: int, output: Any) -> Outcome:
@@ -142,4 +220,6 @@ class VLLMBackend:
         return Outcome(index, result, cached_prompt_tokens=output.num_cached_tokens)
 
     def close(self) -> None:
+        self._inbox.put(None)
+        self._pump.join(timeout=30)
         self._llm.llm_engine.engine_core.shutdown()

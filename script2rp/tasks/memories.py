@@ -1,26 +1,52 @@
-"""`memories`: a stretch of roleplay turns (one scene's transcript) -> a short long-term memory."""
+"""`memories`: a stretch of roleplay turns (one scene's transcript) -> a short long-term memory,
+as a ShareGPT conversation (system, the turns, the memory)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+from script2rp.cinematika import turns
+from script2rp.model import Movie
 from script2rp.tasks import structured as shapes
-from script2rp.tasks.job import Invalid, Job
-from script2rp.tasks.prompt import stage_prompt
-from script2rp.tasks.text import turns
+from script2rp.tasks.stage import CONVERSATION, SCENE_COLUMNS, Config, Context, Failure, Invalid, Job, Results, Stage
 
-STAGE = "memories"
 MAX_WORDS = 120
 
 
-def jobs(row_id: str, movie_id: str, item: str, transcript: str, structured: bool = False) -> list[Job]:
-    prompt = stage_prompt(STAGE, structured)
-    return [Job(
-        id=row_id, stage=STAGE, movie=movie_id, item=item, prompt=prompt,
-        text=prompt.fill(transcript=transcript),
-        check=(lambda answer: check(shapes.sentences_text(answer, "memory"))) if structured else check,
-        json_schema=shapes.sentences_schema("memory", 1, 4) if structured else None,
-    )]
+class Memories(Stage):
+    name = "memories"
+    prompt = "memories"
+    needs = ("scene_enhancement",)
+    versions_from = ()  # the transcript is the input, not the product: the rows carry this prompt's version
+    config = Config(name, SCENE_COLUMNS + [("conversations", CONVERSATION)],
+                    "ShareGPT conversation: RP turns (human) -> long-term memory summary (gpt)")
+
+    def jobs(self, movie: Movie, results: Results, ctx: Context) -> Iterator[Job]:
+        prompt = ctx.prompt(self.name)
+        transcripts = results["scene_enhancement"]
+        for scene in movie.screenplay.scenes:
+            sid = movie.scene_id(scene)
+            if sid not in transcripts:
+                continue
+            yield Job(
+                id=sid, key=sid, stage=self.name, movie=movie.id, item=f"scene {scene.index}", prompt=prompt,
+                text=prompt.fill(transcript=transcripts[sid]),
+                check=(lambda answer: check(shapes.sentences_text(answer, "memory"))) if ctx.structured else check,
+                json_schema=shapes.sentences_schema("memory", 1, 4) if ctx.structured else None,
+            )
+
+    def rows(self, movie: Movie, results: Results, ctx: Context) -> Iterator[dict | Failure]:
+        # The rows teach the plain-text task, whichever form (free or JSON) produced the answer.
+        prompt = ctx.prompts.load(self.name)
+        transcripts, memories = results["scene_enhancement"], results[self.name]
+        for scene in movie.screenplay.scenes:
+            sid = movie.scene_id(scene)
+            if sid in memories:
+                yield {"id": sid, "movie": movie.title, "scene_index": scene.index, "conversations": [
+                    {"from": "system", "value": prompt.system},
+                    {"from": "human", "value": prompt.fill(transcript=transcripts[sid])},
+                    {"from": "gpt", "value": memories[sid]}]}
 
 
 def check(answer: str) -> str:

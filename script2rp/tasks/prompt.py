@@ -5,6 +5,9 @@ them), `template` (per-request text with `$name` placeholders: `string.Template`
 character cards are full of literal `{{user}}` braces) and default sampling settings. The version
 string, plus a digest of the file so that an edit without a version bump still counts, goes into
 every row and, through the prompt text, into the LLM cache key.
+
+`Prompts` is the set a build asks with: the built-in files, each replaced by a file of the same
+name in the build's `--prompts DIR` where there is one.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -35,27 +37,26 @@ class Prompt:
         return self.template.substitute({k: str(v) for k, v in fields.items()}).strip() + "\n"
 
 
-_overrides: list[Path] = []
+class Prompts:
+    """The prompt files of one build; `override`: a folder whose `<name>.yaml` files win."""
+
+    def __init__(self, override: str | os.PathLike | None = None):
+        self.override = Path(override) if override else None
+        self._loaded: dict[str, Prompt] = {}
+
+    def load(self, name: str) -> Prompt:
+        prompt = self._loaded.get(name)
+        if prompt is None:
+            prompt = self._loaded[name] = parse_prompt(name, self._read(name))
+        return prompt
+
+    def _read(self, name: str) -> bytes:
+        if self.override is not None and (self.override / f"{name}.yaml").is_file():
+            return (self.override / f"{name}.yaml").read_bytes()
+        return resources.files("script2rp.tasks").joinpath("prompts", f"{name}.yaml").read_bytes()
 
 
-def use_prompt_dir(path: str | os.PathLike | None) -> None:
-    """Read `<name>.yaml` from `path` where it exists, instead of the built-in prompt."""
-    _overrides[:] = [Path(path)] if path else []
-    load_prompt.cache_clear()
-
-
-def stage_prompt(stage: str, structured: bool = False) -> Prompt:
-    """A stage's prompt: `<stage>_json` asks for the JSON of constrained decoding."""
-    return load_prompt(f"{stage}_json" if structured else stage)
-
-
-@cache
-def load_prompt(name: str) -> Prompt:
-    custom = [d / f"{name}.yaml" for d in _overrides if (d / f"{name}.yaml").is_file()]
-    if custom:
-        raw = custom[0].read_bytes()
-    else:
-        raw = resources.files("script2rp.tasks").joinpath("prompts", f"{name}.yaml").read_bytes()
+def parse_prompt(name: str, raw: bytes) -> Prompt:
     data = yaml.safe_load(raw)
     digest = hashlib.sha256(raw).hexdigest()[:8]
     return Prompt(

@@ -1,21 +1,21 @@
 """`scene_enhancement`: one screenplay scene -> a novel-style roleplay transcript.
 
-A scene longer than `max_chars` of screenplay text is cut on element boundaries; each part
+A scene longer than `max_scene_chars` of screenplay text is cut on element boundaries; each part
 carries the last elements of the part before as read-only context, and the parts' transcripts
 are joined back in order. Each part is validated on its own, so a re-ask costs one part.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from script2rp.model import Dialogue, Element, Scene
+from script2rp.cinematika import name_key, turns
+from script2rp.model import Dialogue, Element, Movie, Scene
 from script2rp.tasks import structured as shapes
-from script2rp.tasks.job import Invalid, Job, Movie
-from script2rp.tasks.prompt import stage_prompt
-from script2rp.tasks.text import coverage, debris, name_key, screenplay_text, turns
-
-STAGE = "scene_enhancement"
+from script2rp.tasks.checks import coverage, debris
+from script2rp.tasks.screenplay import scene_pairs, screenplay_text
+from script2rp.tasks.stage import PAIR_COLUMNS, SCENE_COLUMNS, Config, Context, Failure, Invalid, Job, Results, Stage
 
 
 @dataclass
@@ -42,43 +42,50 @@ def split_scene(scene: Scene, max_chars: int, overlap: int = 2) -> list[Part]:
     return parts
 
 
-def scene_id(movie: Movie, scene: Scene) -> str:
-    return f"{movie.id}/scene-{scene.index:04d}"
-
-
-def jobs(movie: Movie, scene: Scene, *, max_chars: int, min_coverage: float, structured: bool = False) -> list[Job]:
-    """`structured`: the model writes only the narration around the script's own lines (see
-    `structured.transcript_schema`)."""
-    prompt = stage_prompt(STAGE, structured)
-    # Any character of the script may speak (an NPC from another scene can be mentioned by name).
+def known_speakers(movie: Movie) -> set[str]:
+    """Any character of the script may speak (an NPC from another scene can be mentioned by name)."""
     known = {name_key(movie.name(c.name)) for c in movie.screenplay.characters}
-    known |= {name_key(c.name) for c in movie.screenplay.characters}
-    parts = split_scene(scene, max_chars)
-    out = []
-    for n, part in enumerate(parts):
-        dialogues = [e for e in part.body if isinstance(e, Dialogue)]
-        speakers = list(dict.fromkeys(movie.name(d.speaker) for d in dialogues)) or ["(no dialogue)"]
-        context = ""
-        if part.context:
-            context = (
-                "\nThe scene so far (already written; do not repeat it):\n"
-                + screenplay_text(None, part.context) + "\n"
-            )
-        heading = scene.heading if n == 0 else None
-        text = prompt.fill(
-            movie=movie.title, speakers=", ".join(speakers), context=context,
-            scene=screenplay_text(heading, part.body),
-        )
-        out.append(Job(
-            id=f"{scene_id(movie, scene)}/part-{n}", stage=STAGE, movie=movie.id,
-            item=f"scene {scene.index}" + (f" part {n + 1}/{len(parts)}" if len(parts) > 1 else ""),
-            prompt=prompt, text=text,
-            check=lambda answer, d=dialogues: check(
-                shapes.transcript_text(answer) if structured else answer, d, known, min_coverage),
-            json_schema=shapes.transcript_schema(
-                [(movie.name(d.speaker), " ".join(d.text.split())) for d in dialogues]) if structured else None,
-        ))
-    return out
+    return known | {name_key(c.name) for c in movie.screenplay.characters}
+
+
+class SceneEnhancement(Stage):
+    name = "scene_enhancement"
+    prompt = "scene_enhancement"
+    config = Config(name, SCENE_COLUMNS + PAIR_COLUMNS, "screenplay scene (input) -> novel-style RP transcript (output)")
+
+    def jobs(self, movie: Movie, results: Results, ctx: Context) -> Iterator[Job]:
+        """Structured: the model writes only the narration around the script's own lines (see
+        `structured.transcript_schema`)."""
+        prompt = ctx.prompt(self.name)
+        known = known_speakers(movie)
+        for scene in movie.screenplay.scenes:
+            parts = split_scene(scene, ctx.max_scene_chars)
+            for n, part in enumerate(parts):
+                dialogues = [e for e in part.body if isinstance(e, Dialogue)]
+                speakers = list(dict.fromkeys(movie.name(d.speaker) for d in dialogues)) or ["(no dialogue)"]
+                context = ""
+                if part.context:
+                    context = ("\nThe scene so far (already written; do not repeat it):\n"
+                               + screenplay_text(None, part.context) + "\n")
+                text = prompt.fill(movie=movie.title, speakers=", ".join(speakers), context=context,
+                                   scene=screenplay_text(scene.heading if n == 0 else None, part.body))
+                key = movie.scene_id(scene)
+                yield Job(
+                    id=f"{key}/part-{n}", key=key, stage=self.name, movie=movie.id, item=f"scene {scene.index}",
+                    part=f" part {n + 1}/{len(parts)}" if len(parts) > 1 else "",
+                    prompt=prompt, text=text,
+                    check=lambda answer, d=dialogues: check(
+                        shapes.transcript_text(answer) if ctx.structured else answer, d, known, ctx.min_coverage),
+                    json_schema=shapes.transcript_schema(
+                        [(movie.name(d.speaker), " ".join(d.text.split())) for d in dialogues])
+                    if ctx.structured else None,
+                )
+
+    def collect(self, movie: Movie, key: str, values: list[str]) -> str:
+        return "\n\n".join(values)
+
+    def rows(self, movie: Movie, results: Results, ctx: Context) -> Iterator[dict | Failure]:
+        return scene_pairs(movie, results[self.name])
 
 
 def check(answer: str, dialogues: list[Dialogue], known: set[str], min_coverage: float) -> str:

@@ -3,29 +3,38 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from script2rp.model import Scene
+from script2rp.model import Movie
 from script2rp.tasks import structured as shapes
-from script2rp.tasks.job import Invalid, Job, Movie
-from script2rp.tasks.prompt import stage_prompt
-from script2rp.tasks.scene_enhancement import scene_id
-from script2rp.tasks.text import debris, screenplay_text
+from script2rp.tasks.checks import debris
+from script2rp.tasks.screenplay import scene_pairs, screenplay_text
+from script2rp.tasks.stage import PAIR_COLUMNS, SCENE_COLUMNS, Config, Context, Failure, Invalid, Job, Results, Stage
 
-STAGE = "scene_summary"
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*(?=\s|$)")
 
 
-def jobs(movie: Movie, scene: Scene, *, max_chars: int, structured: bool = False) -> list[Job]:
-    prompt = stage_prompt(STAGE, structured)
-    text = screenplay_text(scene.heading, scene.elements)
-    if len(text) > max_chars:  # a summary needs the gist, not every line
-        text = text[:max_chars].rsplit("\n\n", 1)[0] + "\n\n[...]"
-    return [Job(
-        id=scene_id(movie, scene), stage=STAGE, movie=movie.id, item=f"scene {scene.index}",
-        prompt=prompt, text=prompt.fill(movie=movie.title, scene=text),
-        check=(lambda answer: check(shapes.sentences_text(answer, "scenario"))) if structured else check,
-        json_schema=shapes.sentences_schema("scenario", 2, 4) if structured else None,
-    )]
+class SceneSummary(Stage):
+    name = "scene_summary"
+    prompt = "scene_summary"
+    config = Config(name, SCENE_COLUMNS + PAIR_COLUMNS, "screenplay scene (input) -> 2-5 sentence scenario (output)")
+
+    def jobs(self, movie: Movie, results: Results, ctx: Context) -> Iterator[Job]:
+        prompt = ctx.prompt(self.name)
+        for scene in movie.screenplay.scenes:
+            text = screenplay_text(scene.heading, scene.elements)
+            if len(text) > ctx.max_scene_chars:  # a summary needs the gist, not every line
+                text = text[:ctx.max_scene_chars].rsplit("\n\n", 1)[0] + "\n\n[...]"
+            key = movie.scene_id(scene)
+            yield Job(
+                id=key, key=key, stage=self.name, movie=movie.id, item=f"scene {scene.index}",
+                prompt=prompt, text=prompt.fill(movie=movie.title, scene=text),
+                check=(lambda answer: check(shapes.sentences_text(answer, "scenario"))) if ctx.structured else check,
+                json_schema=shapes.sentences_schema("scenario", 2, 4) if ctx.structured else None,
+            )
+
+    def rows(self, movie: Movie, results: Results, ctx: Context) -> Iterator[dict | Failure]:
+        return scene_pairs(movie, results[self.name])
 
 
 def check(answer: str) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from script2rp.tasks.job import Invalid
+from script2rp.tasks.stage import Invalid
 
 # One sentence: a capital, no sentence end inside, no quotes or backslashes (nothing to escape in
 # JSON) and no line breaks, then its end mark.

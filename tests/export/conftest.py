@@ -9,20 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.build.conftest import FIXTURES, REPO, answers_jsonl, embedded_model, run_cli
+from tests.pipeline.conftest import FIXTURES, REPO, answers_jsonl, embedded_model, run_cli
 
-__all__ = ["FIXTURES", "MARA_CARD", "REPO", "embedded_model", "run_cli"]
-
-# A minimal card for the `script2rp chat` tests.
-MARA_CARD = """name: Mara
-characteristics:
-  Stern: Mara keeps the light and the ledger.
-description: |
-  Mara is the lighthouse keeper.
-example_dialogue: |
-  {{user}}: Is the lamp lit?
-  Mara: Since dusk.
-"""
+__all__ = ["FIXTURES", "REPO", "embedded_model", "run_cli"]
 
 
 @pytest.fixture(scope="session")

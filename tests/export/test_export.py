@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from script2rp.export import chara, png
-from script2rp.export.chat_formats import split_scene
+from script2rp.cinematika import split_scene
 
 from .conftest import run_cli
 
@@ -49,7 +49,7 @@ def test_sharegpt_one_conversation_per_scene_and_user_character(harbour_build, t
     assert all(t["value"].startswith("Iris: ") for t in conv[2:] if t["from"] == "gpt")
     # Nothing of the transcript is lost.
     text = "\n\n".join(t["value"] for t in conv[1:])
-    transcript = split_scene(_scene_text(harbour_build, 1))["transcript"]
+    transcript = split_scene(_scene_text(harbour_build, 1)).transcript
     assert text == transcript
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from script2rp.export.dataset import CONFIGS
+from script2rp.tasks import CONFIGS
 
 from .conftest import REPO
 from .hub_server import HubServer

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from script2rp.llm.distinct import DistinctValues, quote_pieces
+from script2rp.llm.distinct import DistinctValues, max_lengths, piece_ids, quote_pieces
 
 PIECES = [b'{"trait": "', b"Brave", b'"', b'", ', b"r", b'"}', b'"text": "', b"Bold", b"x", b'Brave"']
 PROMPT = [8, 8, 8]  # whatever came before the answer
@@ -61,3 +61,17 @@ def test_the_prompt_does_not_count() -> None:
 
 def test_quote_pieces_keep_the_bytes_before_the_first_quote() -> None:
     assert quote_pieces([b"ab", b'x"y"', b'"']) == [(1, b"x"), (2, b"")]
+
+
+def test_a_value_at_its_length_cap_cannot_grow_into_a_seen_one() -> None:
+    # "Brave" is 5 characters, the cap of the schema: once a value reads "Brave" the grammar allows
+    # only the closing quote, so the token that would complete "Brave" is masked before that.
+    schema = {"type": "object", "properties": {"trait": {"type": "string", "pattern": "^[A-Z][a-z]{1,4}$"}}}
+    assert max_lengths(schema, ("trait",)) == {b"trait": 5}
+    assert max_lengths({"properties": {"trait": {"type": "string", "maxLength": 40}}}, ("trait",)) == {b"trait": 40}
+    processor = DistinctValues(("trait",), PIECES, quote_pieces(PIECES), piece_ids(PIECES), {b"trait": 5})
+    processor(PROMPT, np.zeros(len(PIECES), dtype=np.float32))
+    first = [b'{"trait": "', b"Brave", b'", ', b'{"trait": "']
+    assert b"Brave" in masked(step(processor, first))
+    # Without a cap the same token is free: the value could still grow past "Brave".
+    assert b"Brave" not in masked(step(new(), first))

@@ -37,7 +37,7 @@ def _missing() -> str | None:
 needs_model = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
 pytestmark = pytest.mark.llamacpp
 
-# A character card in the cinematika layout (simplified from script2rp.tasks.cards).
+# A character card in the cinematika layout (simplified from script2rp.tasks.character_card).
 CARD_SCHEMA = {
     "type": "object",
     "properties": {

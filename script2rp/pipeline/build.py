@@ -1,0 +1,284 @@
+"""`script2rp build`: screenplay files -> parsed movies -> stages -> dataset configs.
+
+The build is a pure function of its inputs, its options and the LLM cache in `OUT/.script2rp/`:
+every answer is stored as it arrives, so a killed build run again re-asks only what is missing
+and writes the same rows (ids are derived from movie and scene, never from run order). Editing one
+stage's prompt changes that stage's requests, so only it, and what is built from its answers,
+is sent to the model again.
+
+Order: check the options (every usage error before any work) -> parse every file -> drop
+duplicate screenplays -> the stages of the configs asked for, in dependency order
+(`script2rp.tasks.closure`): a model stage sends the jobs of all movies as one request stream, so
+the backend batches them -> each config's rows -> parquet files, dataset card and `report.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from script2rp import __version__
+from script2rp.errors import OptionError
+from script2rp.export.dataset import write_config, write_text
+from script2rp.export.dataset_card import refresh_card
+from script2rp.llm import Backend, BackendConfig, Engine, backend_class, open_engine
+from script2rp.llm.registry import runs_on
+from script2rp.model import Movie
+from script2rp.pipeline.movies import parse_inputs
+from script2rp.pipeline.options import BuildOptions
+from script2rp.pipeline.runner import Done, Failed, Sampling, run_jobs
+from script2rp.tasks import BY_NAME, CONFIGS, STAGE_OF_CONFIG, Context, Failure, Results, Stage, asks_model, closure
+from script2rp.tasks.prompt import Prompts
+
+STATE_DIR = ".script2rp"
+
+
+class Build:
+    """One build run. `run()` returns the report (also written to `OUT/report.json`)."""
+
+    def __init__(self, options: BuildOptions):
+        self.o = options
+        self.out = Path(options.out)
+        self.backend: type[Backend] | None = None if options.backend == "none" else backend_class(options.backend)
+        self.configs = self._configs()
+        self.stages = closure([STAGE_OF_CONFIG[c].name for c in self.configs])
+        self.sampling = Sampling.resolve(options, self.backend.capabilities if self.backend else None)
+        self.ctx = Context(prompts=Prompts(options.prompts), structured=self.sampling.structured,
+                           max_scene_chars=options.max_scene_chars, max_prompt_chars=options.max_prompt_chars,
+                           min_coverage=options.min_coverage)
+        self._check()
+        self.failures: list[dict] = []
+        self.seconds: dict[str, float] = {}
+        self.rows: dict[str, list[dict]] = {}
+        self.engine: Engine | None = None
+
+    # -- options -----------------------------------------------------------------------------------
+
+    def _configs(self) -> list[str]:
+        wanted = self.o.configs or list(CONFIGS)
+        unknown = [c for c in wanted if c not in CONFIGS]
+        if unknown:
+            raise OptionError(f"unknown config {', '.join(unknown)}; choose from {', '.join(CONFIGS)}")
+        ordered = [c for c in CONFIGS if c in wanted]
+        if self.backend is None:  # the rest are listed in the report as needing a model
+            return [c for c in ordered if not asks_model(STAGE_OF_CONFIG[c])]
+        return ordered
+
+    def backend_config(self) -> BackendConfig:
+        o = self.o
+        return BackendConfig(model=o.model, base_url=o.base_url, replay=o.replay, concurrency=o.concurrency,
+                             timeout=o.timeout, max_retries=o.max_retries, options=dict(o.engine_options))
+
+    def _check(self) -> None:
+        """Every option error, in one line, before a file is read."""
+        o = self.o
+        if o.engine == "ray":
+            if self.backend is not None and "ray" not in self.backend.capabilities.engines:
+                raise OptionError(f"--backend {o.backend} cannot run with --engine ray; these can: "
+                                  f"{', '.join(runs_on('ray'))}")
+            from script2rp.llm.ray import _import_ray
+
+            _import_ray()  # without the extra: the pip command, before any work
+        if self.backend is None:
+            return
+        self.backend.check(self.backend_config())
+        if o.structured and not self.backend.capabilities.json_schema:
+            raise OptionError(f"--backend {o.backend} cannot constrain answers to a JSON schema: drop --structured")
+        for name, value in (("attempts", o.attempts), ("concurrency", o.concurrency), ("replicas", o.replicas)):
+            if value < 1:
+                raise OptionError(f"--{name} must be at least 1, got {value}")
+
+    # -- running -----------------------------------------------------------------------------------
+
+    def run(self) -> dict:
+        self.out.mkdir(parents=True, exist_ok=True)
+        parsed = self._timed("parse", self._parse)
+        movies = parsed.movies
+        results: Results = {}
+        try:
+            for stage in self.stages:
+                if stage.asks_model:
+                    results[stage.name] = self._timed(stage.name, lambda s=stage: self._ask(s, movies, results))
+                else:
+                    results[stage.name] = {}
+            for config in self.configs:
+                stage = STAGE_OF_CONFIG[config]
+                self._timed(stage.name, lambda s=stage: self._rows(s, movies, results))
+        finally:
+            if self.engine is not None:
+                self.engine.close()
+        return self._finish(movies, parsed.inputs)
+
+    def _timed(self, name: str, fn: Callable[[], Any]) -> Any:
+        start = time.perf_counter()
+        try:
+            return fn()
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - start, 3)
+
+    def _parse(self):
+        o = self.o
+        fan_out = None
+        if o.engine == "ray":
+            from script2rp.llm.ray import parse_on_ray
+
+            def fan_out(parse_one, args, bar):
+                return parse_on_ray(parse_one, args, bar, o.ray_address, o.quiet)
+
+        parsed = parse_inputs(o.inputs, main_threshold=o.main_threshold, min_scene_lines=o.min_scene_lines,
+                              workers=o.workers, max_scripts=o.max_scripts, quiet=o.quiet, fan_out=fan_out)
+        for entry in parsed.inputs:
+            if entry["status"] == "bad":
+                self._fail("parse", entry["path"], Failure(entry["path"], entry["reason"]))
+        return parsed
+
+    def _engine(self) -> Engine:
+        """Opened when the first model stage has work, so a build that needs no model loads none."""
+        if self.engine is None:
+            o = self.o
+            state = self.out / STATE_DIR
+            state.mkdir(exist_ok=True)
+            if o.backend == "vllm":  # vLLM logs to stdout by default; a CLI keeps stdout for data
+                os.environ.setdefault("VLLM_LOGGING_STREAM", "ext://sys.stderr")
+                if o.quiet:
+                    os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+            if o.engine == "ray":
+                from script2rp.llm.ray import SHARD_DIR, RayBackend
+
+                ray = RayBackend(o.backend, self.backend_config(), replicas=o.replicas,
+                                 gpus_per_replica=o.gpus_per_replica, address=o.ray_address,
+                                 shard_dir=state / SHARD_DIR, quiet=o.quiet)
+                self.engine = Engine(ray, cache_path=state / "llm-cache.sqlite", cache_mode=o.cache,
+                                     record_path=o.record, progress=not o.quiet)
+            else:
+                self.engine = open_engine(self.backend, self.backend_config(), cache_path=state / "llm-cache.sqlite",
+                                          cache_mode=o.cache, record_path=o.record, progress=not o.quiet)
+        return self.engine
+
+    def _ask(self, stage: Stage, movies: list[Movie], results: Results) -> dict[str, Any]:
+        """A model stage: send the jobs of every movie, record failures, collect each key's result."""
+        jobs = [job for m in movies for job in stage.jobs(m, results, self.ctx)]
+        if not jobs:
+            return {}
+        outcomes = run_jobs(self._engine(), jobs, self.sampling, desc=stage.name)
+        by_key: dict[str, list] = {}
+        for job in jobs:
+            by_key.setdefault(job.key, []).append(job)
+        movie_of = {m.id: m for m in movies}
+        collected: dict[str, Any] = {}
+        for key, parts in by_key.items():
+            done = [outcomes[job.id] for job in parts]
+            for job, outcome in zip(parts, done):
+                if isinstance(outcome, Failed):
+                    self._fail(stage.name, job.movie, Failure(job.item + job.part, outcome.reason, job.id, outcome.raw))
+            if all(isinstance(d, Done) for d in done):
+                collected[key] = stage.collect(movie_of[parts[0].movie], key, [d.value for d in done])
+            elif len(parts) > 1:
+                failed = sum(isinstance(d, Failed) for d in done)
+                self._fail(stage.name, parts[0].movie, Failure(parts[0].item, f"{failed} of {len(parts)} parts failed", key))
+        return collected
+
+    def _rows(self, stage: Stage, movies: list[Movie], results: Results) -> None:
+        provenance = {"model": self.model_name if asks_model(stage) else None,
+                      "prompt_version": self.version(stage), "script2rp_version": __version__}
+        rows = []
+        for movie in movies:
+            for item in stage.rows(movie, results, self.ctx):
+                if isinstance(item, Failure):
+                    self._fail(stage.name, movie.id, item)
+                else:
+                    rows.append({**item, **provenance})
+        self.rows[stage.config.name] = rows
+
+    def _fail(self, stage: str, movie: str, failure: Failure) -> None:
+        self.failures.append({"stage": stage, "movie": movie, "item": failure.item, "id": failure.id,
+                              "reason": failure.reason, "raw": failure.raw})
+
+    # -- provenance --------------------------------------------------------------------------------
+
+    def own_versions(self, stage: Stage) -> list[str]:
+        versions = [self.ctx.prompt(stage.prompt).version] if stage.prompt else []
+        return versions + [self.ctx.prompts.load(p).version for p in stage.row_prompts]
+
+    def version(self, stage: Stage) -> str | None:
+        """The prompt versions a stage's rows are made with: its own, then those of the stages it
+        is made from (`Stage.versions_from`)."""
+        parts = self.own_versions(stage)
+        for name in stage.needs if stage.versions_from is None else stage.versions_from:
+            parts += (self.version(BY_NAME[name]) or "").split("+")
+        return "+".join(dict.fromkeys(p for p in parts if p)) or None
+
+    @property
+    def model_name(self) -> str | None:
+        if self.backend is None:
+            return None
+        served = self.engine.backend.model if self.engine is not None else None
+        return self.o.model or served or self.o.backend
+
+    # -- output ------------------------------------------------------------------------------------
+
+    def _finish(self, movies: list[Movie], inputs: list[dict]) -> dict:
+        written = {config: write_config(self.out, CONFIGS[config], self.rows.get(config, []))
+                   for config in self.configs}
+        counts: dict[str, Counter] = {}
+        for f in self.failures:
+            counts.setdefault(f["stage"], Counter())[_reason_kind(f["reason"])] += 1
+        report = {
+            "script2rp_version": __version__,
+            "name": self.o.name,
+            "command": self.o.command,
+            "backend": self.o.backend,
+            "model": self.model_name,
+            "sampling": asdict(self.sampling),
+            "prompt_versions": {s.name: "+".join(self.own_versions(s)) for s in self.stages if self.own_versions(s)},
+            "inputs": inputs,
+            "movies": [_movie_summary(m) for m in movies],
+            "rows": written,
+            "failures_by_stage": {s: dict(c) for s, c in counts.items()},
+            "failures": self.failures,
+            "llm": _engine_stats(self.engine),
+            "seconds": self.seconds,
+            "needs_model": [c for c in (self.o.configs or CONFIGS) if c in CONFIGS and asks_model(STAGE_OF_CONFIG[c])]
+            if self.backend is None else [],
+        }
+        write_text(self.out / "report.json", json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+        refresh_card(self.out)  # the card `push` uploads: example rows and plots included
+        return report
+
+
+def _reason_kind(reason: str) -> str:
+    """`invalid: unknown speaker: Rick` -> `invalid: unknown speaker`, numbers as N, for counting."""
+    kind = ": ".join(reason.split(": ")[:2])
+    return re.sub(r"\d+(?:\.\d+)?", "N", kind)
+
+
+def _movie_summary(m: Movie) -> dict:
+    sp = m.screenplay
+    return {
+        "id": m.id, "title": m.title, "path": m.path, "format": sp.format, "scenes": len(sp.scenes),
+        "main_characters": [c.name for c in sp.main_characters],
+        "npcs": [c.name for c in sp.npcs],
+        "cast": [{"name": c.name, "dialogue_blocks": c.dialogue_blocks, "scenes": len(c.scenes), "main": c.is_main}
+                 for c in sp.characters],
+    }
+
+
+def _engine_stats(engine: Engine | None) -> dict | None:
+    if engine is None:
+        return None
+    stats = asdict(engine.stats)
+    stats["prefix_cache_hit_rate"] = engine.stats.prefix_cache_hit_rate
+    stats.update(engine.backend.report())
+    return stats
+
+
+def command_line(argv: list[str]) -> str:
+    return "script2rp " + " ".join(shlex.quote(a) for a in argv)
