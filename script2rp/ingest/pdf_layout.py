@@ -40,6 +40,7 @@ CELL = 7.2  # points per text column
 PAGE_BREAK = "\f"
 _SAME_ROW = 4.0  # points: baselines closer than this are one row (scene numbers sit a little off)
 _WIDE_GAP = 2.5  # character widths: a wider gap between words is layout, not a space
+_MARGIN = 64.8  # points (0.9 in): baselines this close to the top or bottom edge are outside the text
 
 _SCENE_NUMBER = re.compile(r"^\(?[A-Z]{0,2}\d{1,4}(?:[.-]\d{1,3})?[A-Z]{0,3}\.?\)?$")
 _MARK = re.compile(r"^[^\w\s]{1,3}$")  # a revision mark: *, **, †
@@ -163,7 +164,7 @@ def measure(pages: list[list[Row]]) -> Geometry:
         half = max((g for g in gaps if abs(2 * g - pitch) <= 1.0), key=gaps.get, default=None)
         geo.pitch = half if half is not None and gaps[half] >= count / 4 else pitch
     body = [row for rows in pages[1:] or pages for row in rows]
-    long_rows = [row for row in body if geo.end(row) - row.x >= 40 * geo.advance]
+    long_rows = [row for row in body if sum(len(w.text) + 1 for w in row.words) > 40]  # prose, not spread-out rows
     geo.left = _mode([round(r.x) for r in long_rows], geo.left)
     ends = sorted(geo.end(r) for r in long_rows if abs(r.x - geo.left) < 2)
     geo.right = ends[int(0.95 * (len(ends) - 1))] if ends else geo.left + 60 * geo.advance
@@ -172,6 +173,7 @@ def measure(pages: list[list[Row]]) -> Geometry:
     geo.transition = _mode(ends, None) if len(ends) >= 3 else None
     starts = Counter(round(r.x) for r in body)
     geo.columns = [x for x, k in starts.items() if k >= max(5, 0.01 * len(body))]
+    geo.columns += [x for x in (geo.left, geo.cue, geo.dialogue, geo.paren) if x is not None]
     return geo
 
 
@@ -229,10 +231,11 @@ def strip_margin_marks(rows: list[Row], geo: Geometry, page_width: float) -> lis
     return out
 
 
-def mark_furniture(pages: list[list[Row]], geo: Geometry, edge_rows: int = 3) -> None:
-    """Rows near the top or bottom of many pages, at one height, with one text up to its
-    numbers -> page_marker. Constant text needs half the pages; text whose numbers
-    change (page numbers, dated headers) needs a third."""
+def mark_furniture(pages: list[list[Row]], heights: list[float], geo: Geometry, edge_rows: int = 3) -> None:
+    """Rows among the first or last of many pages, at one height, with one text up to its
+    numbers -> page_marker. Text whose numbers change (page numbers, numbered headers)
+    needs a third of the pages; constant text (a watermark line, a dated header) needs
+    half, and must sit in the top or bottom margin, where no script text goes."""
     if len(pages) < 3:
         return
     seen: dict[str, list[tuple[int, Row]]] = {}
@@ -244,9 +247,11 @@ def mark_furniture(pages: list[list[Row]], geo: Geometry, edge_rows: int = 3) ->
     for key, hits in seen.items():
         height = _mode([round(row.y) for _, row in hits], 0.0)
         hits = [(p, row) for p, row in hits if abs(row.y - height) <= 3.0]
-        pages_hit = {p for p, _ in hits}
-        need = (0.3 if "#" in key else 0.5) * len(pages)
-        if len(pages_hit) >= max(3, need) and not _is_speaker_column(hits, geo):
+        numbered = len({row.plain() for _, row in hits}) > 1
+        in_margin = all(row.y < _MARGIN or row.y > heights[p] - _MARGIN for p, row in hits)
+        if len({p for p, _ in hits}) < max(3, (0.3 if numbered else 0.5) * len(pages)):
+            continue
+        if (numbered or in_margin) and not _is_speaker_column(hits, geo) and not _HEADING.match(key):
             for _, row in hits:
                 row.kind = "page_marker"
 
@@ -514,7 +519,7 @@ def lay_out(pages: list[PageWords]) -> tuple[list[str], dict[int, LineType], set
     page_rows = [rows_of(p.words) for p in pages]
     geo = measure(page_rows)
     page_rows = [strip_margin_marks(rows, geo, p.width) for rows, p in zip(page_rows, pages)]
-    mark_furniture(page_rows, geo)
+    mark_furniture(page_rows, [p.height for p in pages], geo)
     page_rows = [join_wrapped_headings(rows, geo) for rows in page_rows]
     first = next((k for k, rows in enumerate(page_rows) if rows), None)
     if first is not None:
