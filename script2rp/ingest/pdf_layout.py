@@ -7,24 +7,32 @@ words placed on a grid of 7.2 pt columns counted from the page's left edge (Cour
 vertical gap of k line pitches gives k-1 blank lines; pages are separated by a line
 holding a form feed. Words closer than 2.5 character widths are one space apart.
 
-What a text dump loses and positions keep, read here and handed to the tagger as
-`TextForm.hints` (line types it keeps):
+What a text dump loses and positions keep, read here:
 
-- margin marks: scene numbers left of the action column and right of the text,
-  revision asterisks in the right margin: removed from the line text;
-- page furniture: a line at the same height near the top or bottom of many pages
-  with the same text up to its numbers (running headers and footers, page numbers,
-  `(Printed with ...)` watermarks) -> `page_marker`;
-- the title page: the rows of page 1 before its first scene heading, transition or
-  cue, when some of them are centred -> `title_page`;
-- centred display text (its middle on the page's or the text's middle line, its
-  start on none of the script's columns, not a cue over a speech) -> `centered`;
+- margin marks: scene numbers left of the action column (and the same number on the
+  right) or past the text's right edge, revision marks (`*`, `†`) in the right margin:
+  removed from the line text;
+- a scene heading wrapped onto the row under it (where the next word could not have
+  fitted): one line;
+- page furniture: a row among the first or last of many pages, at one height, with
+  one text up to its numbers (running headers and footers, page numbers, a
+  `(Printed with ...)` line) -> hint `page_marker`;
+- the title page: the rows of page 1 before its first scene heading, opening or cue,
+  when some of them are centred -> `title_page`;
+- centred display text (its middle on the page's or the text's middle, its start on
+  none of the script's columns, no left-aligned row touching it) -> `centered`;
+- right-aligned transitions (capital rows ending where the script's `CUT TO:` end,
+  however many rows) -> `transition`;
+- slug lines: where scene headings have more space before them than action paragraphs
+  (two blank lines against one in Final Draft and Fade In), a capital row at the action
+  column spaced like a heading -> `scene_heading`;
 - side-by-side dual dialogue (two cues on one row after a blank, the rows under them
-  split by their gap or by the page's middle): written out as the left speech, a
-  blank line and the right speech, each row typed, the right cue in `TextForm.dual`.
+  split at their gap or by the page's middle): written out as the left speech, a blank
+  line and the right speech, each line hinted, the right cue in `TextForm.dual`.
 
-All measures (character width, line pitch, the script's columns) are learned per
-document, so scaled pages and non-standard margins read the same way.
+The hints are the `TextForm.hints` the tagger keeps. All measures (character width, line
+pitch, the script's columns, where transitions end) are learned per document, so scaled
+pages and other margins read the same way.
 """
 
 from __future__ import annotations
@@ -146,6 +154,9 @@ def _is_cue_text(text: str) -> bool:
 
 
 def measure(pages: list[list[Row]]) -> Geometry:
+    """The document's measures: the character width from word spacing, the pitch from
+    row spacing, the action column and right edge from prose rows (page 1 left out:
+    title pages), the speech columns from cues over speech."""
     geo = Geometry()
     steps = [
         (b.x - a.x) / (len(a.text) + 1)
@@ -366,7 +377,7 @@ def mark_centred(rows: list[Row], geo: Geometry, page_width: float) -> None:
     for i, row in enumerate(rows):
         if not centred[i]:
             continue
-        above = i > 0 and row.y - rows[i - 1].y <= 1.5 * geo.pitch and not centred[i - 1]
+        above = i > 0 and row.y - rows[i - 1].bottom <= 1.5 * geo.pitch and not centred[i - 1]
         below = i + 1 < len(rows) and rows[i + 1].y - row.y <= 1.5 * geo.pitch and not centred[i + 1]
         if not (above or below):
             row.kind = "centered"
@@ -384,8 +395,7 @@ def mark_transitions(rows: list[Row], geo: Geometry, page_width: float) -> None:
             row.kind is None
             and row.x > page_width / 2
             and abs(geo.end(row) - geo.transition) <= 1.5 * geo.advance
-            and text.upper() == text
-            and any(c.isalpha() for c in text)
+            and _is_caps(text)
             and not _CONTINUED.match(text)
         ):
             row.kind = "transition"
@@ -459,13 +469,13 @@ def find_duals(rows: list[Row], geo: Geometry, page_width: float) -> list[Dual]:
 # --- text -----------------------------------------------------------------------------------
 
 
-def render(words: list[Word], geo: Geometry, indent: int | None = None) -> str:
-    """Words on the column grid; `indent` puts the first word at that column instead."""
+def render(words: list[Word], geo: Geometry) -> str:
+    """Words on the column grid."""
     out = ""
     end = 0.0
     for k, w in enumerate(words):
         if k == 0:
-            out = " " * (round(w.x / CELL) if indent is None else indent)
+            out = " " * round(w.x / CELL)
         elif w.x - end < _WIDE_GAP * geo.advance:
             out += " "
         else:
@@ -490,11 +500,9 @@ def _dual_lines(block: Dual, geo: Geometry) -> list[tuple[str, LineType | None, 
     return out
 
 
-def _page_lines(rows: list[Row], geo: Geometry, width: float) -> list[tuple[str, LineType | None, bool]]:
-    """(text, hint, opens the second half of a dual pair) for each line of one page."""
-    duals = {b.first: b for b in find_duals(rows, geo, width)}
-    mark_centred(rows, geo, width)
-    mark_transitions(rows, geo, width)
+def _page_lines(rows: list[Row], duals: dict[int, Dual], geo: Geometry) -> list[tuple[str, LineType | None, bool]]:
+    """(text, hint, opens the second half of a dual pair) for each line of one page;
+    `duals` by their first row."""
     out: list[tuple[str, LineType | None, bool]] = []
     prev_y: float | None = None
     i = 0
@@ -531,7 +539,10 @@ def lay_out(pages: list[PageWords]) -> tuple[list[str], dict[int, LineType], set
     for k, (rows, page) in enumerate(zip(page_rows, pages)):
         if k:
             lines.append(PAGE_BREAK)
-        for text, kind, second in _page_lines(rows, geo, page.width):
+        duals = {b.first: b for b in find_duals(rows, geo, page.width)}
+        mark_centred(rows, geo, page.width)
+        mark_transitions(rows, geo, page.width)
+        for text, kind, second in _page_lines(rows, duals, geo):
             if kind is not None:
                 hints[len(lines)] = kind
             if second:
