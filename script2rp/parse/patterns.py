@@ -173,9 +173,9 @@ def name_shape(core: str) -> int:
     if name is None or SENTENCE_END.search(name) or (name.endswith(".") and not _TITLE_DOT.search(name)):
         return 0
     if name.isupper() or name.startswith("Mc") and name[2:].isupper():
-        if not CUE_CAPS.match(name) or TRANSITION.match(core) or HEADING_KW.match(core) or SHOT.match(name) or _NOT_A_NAME.match(name):
+        if not CUE_CAPS.match(name) or TRANSITION.match(core) or SHOT.match(name) or _NOT_A_NAME.match(name):
             return 0
-        return 1
+        return 0 if heading_strength(core) == 2 else 1
     if core.startswith("(") or not name[0].isalpha() or name.count(" ") > 3:
         return 0
     words = name.split()
@@ -189,7 +189,7 @@ def name_shape(core: str) -> int:
 # A cue and its speech on one line: "MARA  Listen to me.", "MARA: Listen.", "MARA (V.O.) Listen."
 # The name is in capitals and the speech starts like a sentence and holds lower case.
 _INLINE_CUE = re.compile(
-    r"^((?:M[ac])?[A-Z][A-Z0-9.'’#-]*(?: (?:M[ac])?[A-Z][A-Z0-9.'’#-]*){0,2}(?:\s*\([^()]{1,24}\))?)"
+    r"^((?:M[ac])?[A-Z][A-Z0-9.'’#-]*(?: (?:M[ac])?[A-Z0-9#][A-Z0-9.'’#-]*){0,2}(?:\s*\([^()]{1,24}\))?)"
     r"(?::\s*|\s+)((?:[A-Z](?![A-Z])|[\"'“¿¡.…-]).*[a-z].*)$"
 )
 

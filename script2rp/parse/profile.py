@@ -46,6 +46,8 @@ class Profile:
     caseless: bool  # the whole script is in one case: capitals carry no signal
     gap_after_cue: bool  # a blank line often sits between a cue and its speech
     inline_names: frozenset[str] = frozenset()  # names that open lines holding cue and speech
+    inline_layout: bool = False  # most cues share their line with the speech
+    inline_hanging: bool = False  # and its next lines hang right of the name
     title_cues: bool = False  # cues are typed in title case ("Mr. Park"): any such name may be one
 
     def speech_at(self, x: int) -> int:
@@ -182,6 +184,11 @@ def learn(p: Lines) -> Profile:
     found, titled = _find_cues(p, caseless)
     # A blank line between a cue and its speech is a layout only when it is common; a few
     # such "cues" are centred titles over action.
+    # Where most cues stand right of their speech, a caps line over text at its own column
+    # is a shot or a heading over action, not a cue.
+    left = [f for f in found if p.indent[f[1]] < p.indent[f[0]] - 2 or text[f[1]][0] == "("]
+    if len(left) >= 0.5 * len(found):
+        found = left
     a = _Anchors()
     a.gaps = sum(g for _, _, g in found)
     if a.gaps < 0.3 * len(found):
@@ -203,10 +210,14 @@ def learn(p: Lines) -> Profile:
         prof.title_cues = True  # cues are typed in title case: their columns say nothing
         prof.indented = False
     prof.names |= title_names
+    hung = inline.pop("\0hanging", 0)
     lines = sum(inline.values())
+    prof.inline_hanging = hung >= 0.3 * lines
     if lines >= 5:  # a layout of its own when there are few ordinary cues; else known speakers only
-        own = lines >= 0.5 * a.blocks
+        own = prof.inline_layout = lines >= 0.5 * a.blocks
         prof.inline_names = frozenset(name for name, k in inline.items() if name in prof.names or own and k >= 3)
+        if own:
+            prof.indented = False  # the cues sit at the action column
     return prof
 
 
@@ -215,12 +226,23 @@ def _action_and_inline(p: Lines, in_block: bytearray, a: _Anchors, caseless: boo
     that hold a cue and its speech together."""
     text, indent, raw, furniture = p.text, p.indent, p.raw, p.furniture
     inline: Counter[str] = Counter()
+    hanging = -1  # the column of an inline speech's next lines, while they last
     for i in range(p.n):
         t = text[i]
-        if in_block[i] or furniture[i] or len(t) < 8 or t[0] == "(":
+        if not t or furniture[i]:
+            hanging = -1 if not t else hanging
+            continue
+        if indent[i] == hanging:
+            a.speech[hanging] += 1
+            continue
+        hanging = -1
+        if in_block[i] or len(t) < 8 or t[0] == "(":
             continue
         if t[1:2].isupper() and not caseless and not t.isupper() and (split := split_inline_cue(t)):
             inline[cue_name(split[0]).upper()] += 1  # type: ignore[union-attr]
+            if i + 1 < p.n and text[i + 1] and indent[i + 1] > indent[i]:
+                hanging = indent[i + 1]
+                inline["\0hanging"] += 1
         elif len(t) >= 30 and not t.isupper():
             a.action[indent[i]] += 1
             a.action_edges.append(len(raw[i]))

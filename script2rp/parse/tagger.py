@@ -144,7 +144,8 @@ class _Tagger:
         self.state, self.block_indent, self.paren_open, self.cue_gap = CUE, None, False, 0
         self.seen_structure = True
         if self.inline_at is not None:  # the speech began on the cue's line
-            self.state, self.block_indent, self.inline_at = SPEECH, self.inline_at, None
+            self.state = SPEECH if self.inline_at >= 0 else OUT
+            self.block_indent, self.inline_at = self.inline_at, None
 
     def _shape(self, core: str) -> tuple[int, str]:
         got = self.shapes.get(core)
@@ -182,7 +183,9 @@ class _Tagger:
             tags[i] = "character"
             self._open_block()
             return True
-        if self.state == CUE or b is None:
+        if self.state == CUE:
+            speech = True  # the cue was taken because this line reads as its speech
+        elif b is None:
             speech = prof.speech_at(x) != -1 or not prof.indented
         else:
             side = prof.speech_at(x)
@@ -306,7 +309,7 @@ class _Tagger:
         shape, name = self._shape(core)
         if not shape:
             return self._is_dual_cue(i)
-        known = name in prof.names
+        known = name in prof.names or name in prof.inline_names
         x = p.indent[i]
         if (
             shape != 1
@@ -332,25 +335,33 @@ class _Tagger:
             return False
         y = p.indent[j]
         if prof.indented:
-            if y > x - 3 or prof.speech_at(y) == -1 and y < prof.dialogue - 1:
-                return False  # centred display text, or a caps line before action
+            if y > x - 3:
+                return False  # centred display text: the next line is no further left
+            if prof.speech_at(y) == -1 and y < prof.dialogue - 1:
+                # A line at the action column: speech only under a known name (a page typed
+                # with its speech flush left), never under a caps line before action.
+                return known and not gap and not nupper
             return not gap or abs(y - prof.dialogue) <= 2 or prof.speech_at(y) == 1
         if nupper and len(nt) < 40 and not (self._shape(ncore)[0] == 0 and SENTENCE_END.search(nt)):
             return False  # two capitalised lines in a row in a flat script: headings, shouted action
+        if prof.inline_layout and not known and not y > x + 3:
+            return False  # cues share their line with the speech here: a caps line alone is action
         return known or self.seen_structure  # on a title page, only a name that recurs
 
     def _inline_cue(self, i: int) -> bool:
         """A cue with its speech on the same line, in a script that writes them so."""
-        names = self.prof.inline_names
+        prof = self.prof
         t = self.p.text[i]
-        if not names or not t[1:2].isupper() or not (split := split_inline_cue(t)):
+        if not prof.inline_names or not t[1:2].isupper() or not (split := split_inline_cue(t)):
             return False
-        if self._shape(split[0])[1] not in names:
+        if not prof.inline_layout and self._shape(split[0])[1] not in prof.inline_names:
             return False
         p = self.p
-        col = p.indent[i] + t.index(split[1])  # the speech column of a hanging layout
-        nxt = i + 1 < p.n and p.text[i + 1] and abs(p.indent[i + 1] - col) <= 1
-        self.inline_at = col if nxt else p.indent[i]
+        x = p.indent[i]
+        hanging = i + 1 < p.n and p.text[i + 1] and x < p.indent[i + 1] <= x + t.index(split[1]) + 1
+        # Where the speech's next lines sit; where speeches hang, a line back at the name's
+        # column is not speech (-1: the speech ends on this line).
+        self.inline_at = p.indent[i + 1] if hanging else -1 if prof.inline_hanging else x
         return True
 
     def _is_dual_cue(self, i: int) -> bool:
