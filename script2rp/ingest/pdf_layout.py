@@ -179,7 +179,7 @@ def measure(pages: list[list[Row]]) -> Geometry:
     geo.left = _mode([round(r.x) for r in long_rows], geo.left)
     ends = sorted(geo.end(r) for r in long_rows if abs(r.x - geo.left) < 2)
     geo.right = ends[int(0.95 * (len(ends) - 1))] if ends else geo.left + 60 * geo.advance
-    _learn_speech_columns(geo, pages)
+    _learn_speech_columns(geo, pages[1:] or pages)
     ends = [round(geo.end(r)) for r in body if r.x > geo.left + 30 * geo.advance and _TRANSITION_END.search(r.plain())]
     geo.transition = _mode(ends, None) if len(ends) >= 3 else None
     starts = Counter(round(r.x) for r in body)
@@ -337,10 +337,16 @@ def mark_slug_lines(pages: list[list[Row]], geo: Geometry) -> None:
 # --- title page, centred text, dual dialogue ---------------------------------------------------
 
 
-def is_centred(row: Row, geo: Geometry, page_width: float) -> bool:
+def _on_axis(row: Row, geo: Geometry, page_width: float) -> bool:
+    """The row's middle is the page's middle or the text's."""
     middle = (row.x + geo.end(row)) / 2
-    axes = (page_width / 2, (geo.left + geo.right) / 2)
-    if not any(abs(middle - axis) <= geo.advance for axis in axes):
+    return any(abs(middle - axis) <= geo.advance for axis in (page_width / 2, (geo.left + geo.right) / 2))
+
+
+def is_centred(row: Row, geo: Geometry, page_width: float) -> bool:
+    """On an axis and not starting on one of the script's columns (a long action row
+    has its middle on the text's too)."""
+    if not _on_axis(row, geo, page_width):
         return False
     return not any(abs(row.x - col) < 0.6 * geo.advance for col in geo.columns)
 
@@ -353,17 +359,20 @@ def _opens_speech(rows: list[Row], i: int, geo: Geometry) -> bool:
     return nxt.y - rows[i].y <= 1.5 * geo.pitch and nxt.x < rows[i].x - 2 * geo.advance
 
 
-def _is_structure(rows: list[Row], i: int, geo: Geometry) -> bool:
+def _is_structure(rows: list[Row], i: int, geo: Geometry, page_width: float) -> bool:
+    """A scene heading, an opening (FADE IN), or a cue over its speech; two centred rows
+    are title lines whatever their columns (BREAKING BAD / FINAL PRODUCTION DRAFT)."""
     text = rows[i].plain()
     if _HEADING.match(text) or _OPENING.match(text):
         return True
-    at_cue = geo.cue is not None and abs(rows[i].x - geo.cue) < 1.5 * geo.advance
-    return at_cue and _opens_speech(rows, i, geo)
+    if geo.cue is None or abs(rows[i].x - geo.cue) >= 1.5 * geo.advance or not _opens_speech(rows, i, geo):
+        return False
+    return not (_on_axis(rows[i], geo, page_width) and _on_axis(rows[i + 1], geo, page_width))
 
 
 def mark_title_page(rows: list[Row], geo: Geometry, page_width: float) -> None:
     """Page 1 up to its first heading, opening or cue, when that part is laid out centred."""
-    end = next((i for i in range(len(rows)) if _is_structure(rows, i, geo)), len(rows))
+    end = next((i for i in range(len(rows)) if _is_structure(rows, i, geo, page_width)), len(rows))
     head = [row for row in rows[:end] if row.kind is None]
     if any(is_centred(row, geo, page_width) for row in head):
         for row in head:

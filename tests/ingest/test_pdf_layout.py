@@ -89,6 +89,14 @@ def test_title_on_the_first_page_of_the_script(tmp_path):
     assert not any(f.hints.get(i) for i, ln in enumerate(f.lines) if "FADE IN" in ln or "MARA" in ln)
 
 
+def test_centred_title_lines_at_the_cue_column_are_not_a_cue(tmp_path):
+    # the title starts where the script's cues do, with a longer centred line under it
+    title = [(20, 36, "BREAKING BAD"), centred(21, "FINAL PRODUCTION DRAFT"), centred(24, "written by")]
+    cues = [(r, c, t) for r, c, t in OPENING if r > 2] + [(14, 36, "JESSE"), (15, 25, "Yo.")]
+    f = load(make_pdf(tmp_path / "s.pdf", [title, [(0, 15, "INT. RV - DAY"), *cues]]))
+    assert hinted(f, "title_page") == ["BREAKING BAD", "FINAL PRODUCTION DRAFT", "written by"]
+
+
 def test_a_first_page_without_a_centred_title_is_not_a_title_page(tmp_path):
     assert load(make_pdf(tmp_path / "s.pdf", [OPENING])).hints == {}
 
