@@ -24,7 +24,6 @@ from script2rp.model import TextForm
 _BREAKS = {"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6"}
 _SKIP = {"script", "style", "title"}
 _IMSDB_TITLE = re.compile(r"\s+Script at IMSDb\.?$", re.IGNORECASE)
-_GENERIC_TITLE = "Screenplay"  # screenplain's <title> for every script
 
 
 class _PreText(HTMLParser):
@@ -92,9 +91,6 @@ def from_bytes(data: bytes, source: str) -> TextForm:
     if exported is not None:
         elements, title = exported
         lines, tags, dual = render(elements)
-        if title is None:
-            title = extract(page)[1]
-            title = None if title == _GENERIC_TITLE else title
         return TextForm(lines=[clean_line(ln) for ln in lines], source=source, format="html", tags=tags,
                         dual=dual, title=title)
     text, title = extract(page)
