@@ -33,6 +33,7 @@ from script2rp.model import TextForm
 
 _TOKEN = re.compile(r"\r\n|[^\s\ufffe]+")  # PDFium ends each line of its text with CR LF
 _HYPHEN_JOIN = "\ufffe"  # PDFium: a line-end hyphen it joined to the next line's word
+_PDFIUM_DETAIL = re.compile(r"PDFium: ([^)]*)")  # "Failed to load document (PDFium: Data format error)."
 _MIN_TEXT = 10  # characters below which a PDF has no usable text layer
 _TURNED = 0.1  # text turned off the horizontal (b/a of its matrix) is a watermark, not script
 
@@ -99,7 +100,8 @@ def _open(pypdfium2, raw, data: bytes, source: str):
     except pypdfium2.PdfiumError as e:
         if getattr(e, "err_code", None) == raw.FPDF_ERR_PASSWORD or "password" in str(e).lower():
             raise ScreenplayError(source, "encrypted PDF (needs a password to open)") from None
-        raise ScreenplayError(source, f"not a readable PDF ({e})") from None
+        detail = _PDFIUM_DETAIL.search(str(e))
+        raise ScreenplayError(source, f"not a readable PDF (PDFium: {detail[1].lower() if detail else e})") from None
 
 
 def from_bytes(data: bytes, source: str) -> TextForm:
