@@ -80,13 +80,16 @@ class Row:
     words: list[Word]
     kind: LineType | None = None
     bottom: float = 0.0  # baseline of its last printed row (a wrapped heading has two)
+    x: float = 0.0  # where its first word starts
+    text: str = ""  # its words, one space apart
 
-    @property
-    def x(self) -> float:
-        return self.words[0].x
+    def set_words(self, words: list[Word]) -> None:
+        self.words = words
+        self.x = words[0].x
+        self.text = " ".join([w.text for w in words])
 
     def plain(self) -> str:
-        return " ".join(w.text for w in self.words)
+        return self.text
 
 
 @dataclass
@@ -124,15 +127,24 @@ class Dual:
 # --- rows and measures --------------------------------------------------------------------
 
 
+def _X(w: Word) -> float:
+    return w.x
+
+
+def _YX(w: Word) -> tuple[float, float]:
+    return w.y, w.x
+
+
 def rows_of(words: list[Word]) -> list[Row]:
     rows: list[Row] = []
-    for w in sorted(words, key=lambda w: (w.y, w.x)):
+    for w in sorted(words, key=_YX):
         if rows and w.y - rows[-1].y < _SAME_ROW:
             rows[-1].words.append(w)
         else:
             rows.append(Row(w.y, [w]))
     for row in rows:
-        row.words.sort(key=lambda w: w.x)
+        row.words.sort(key=_X)
+        row.set_words(row.words)
         row.bottom = row.y
     return rows
 
@@ -159,11 +171,11 @@ def measure(pages: list[list[Row]]) -> Geometry:
     title pages), the speech columns from cues over speech."""
     geo = Geometry()
     steps = [
-        (b.x - a.x) / (len(a.text) + 1)
+        step
         for rows in pages
         for row in rows
         for a, b in zip(row.words, row.words[1:])
-        if 3.0 <= (b.x - a.x) / (len(a.text) + 1) <= 12.0
+        if 3.0 <= (step := (b.x - a.x) / (len(a.text) + 1)) <= 12.0
     ]
     if steps:
         geo.advance = sorted(steps)[len(steps) // 2]
@@ -175,7 +187,7 @@ def measure(pages: list[list[Row]]) -> Geometry:
         half = max((g for g in gaps if abs(2 * g - pitch) <= 1.0), key=gaps.get, default=None)
         geo.pitch = half if half is not None and gaps[half] >= count / 4 else pitch
     body = [row for rows in pages[1:] or pages for row in rows]
-    long_rows = [row for row in body if sum(len(w.text) + 1 for w in row.words) > 40]  # prose, not spread-out rows
+    long_rows = [row for row in body if len(row.text) >= 40]  # prose, not spread-out rows
     geo.left = _mode([round(r.x) for r in long_rows], geo.left)
     ends = sorted(geo.end(r) for r in long_rows if abs(r.x - geo.left) < 2)
     geo.right = ends[int(0.95 * (len(ends) - 1))] if ends else geo.left + 60 * geo.advance
@@ -237,7 +249,8 @@ def strip_margin_marks(rows: list[Row], geo: Geometry, page_width: float) -> lis
         if len(words) > 1 and words[-1].text == number and _gap_before(words, len(words) - 1, geo) >= 2 * geo.advance:
             words = words[:-1]
         if words:
-            row.words = words
+            if words is not row.words:
+                row.set_words(words)
             out.append(row)
     return out
 
@@ -296,7 +309,7 @@ def join_wrapped_headings(rows: list[Row], geo: Geometry) -> list[Row]:
             and _is_caps(row.plain())
             and geo.end(prev) + (1 + len(row.words[0].text)) * geo.advance > geo.right + geo.advance
         ):
-            prev.words.extend(row.words)
+            prev.set_words(prev.words + row.words)
             prev.bottom = row.bottom
             continue
         out.append(row)
@@ -478,20 +491,23 @@ def find_duals(rows: list[Row], geo: Geometry, page_width: float) -> list[Dual]:
 # --- text -----------------------------------------------------------------------------------
 
 
-def render(words: list[Word], geo: Geometry) -> str:
-    """Words on the column grid."""
-    out = ""
-    end = 0.0
-    for k, w in enumerate(words):
-        if k == 0:
-            out = " " * round(w.x / CELL)
-        elif w.x - end < _WIDE_GAP * geo.advance:
-            out += " "
-        else:
-            out += " " * max(1, round(w.x / CELL) - len(out))
-        out += w.text
-        end = w.x + len(w.text) * geo.advance
-    return out
+def render(row: Row, geo: Geometry) -> str:
+    """The row's words on the column grid."""
+    words, advance = row.words, geo.advance
+    wide = _WIDE_GAP * advance
+    parts = [" " * round(row.x / CELL)]
+    length = len(parts[0])
+    end = row.x
+    for w in words:
+        if w is not words[0]:
+            gap = w.x - end
+            pad = 1 if gap < wide else max(1, round(w.x / CELL) - length)
+            parts.append(" " * pad)
+            length += pad
+        parts.append(w.text)
+        length += len(w.text)
+        end = w.x + len(w.text) * advance
+    return "".join(parts)
 
 
 def _dual_lines(block: Dual, geo: Geometry) -> list[tuple[str, LineType | None, bool]]:
@@ -525,7 +541,7 @@ def _page_lines(rows: list[Row], duals: dict[int, Dual], geo: Geometry) -> list[
             prev_y = rows[block.last - 1].bottom
             i = block.last
             continue
-        out.append((clean_line(render(row.words, geo)), row.kind, False))
+        out.append((clean_line(render(row, geo)), row.kind, False))
         prev_y = row.bottom
         i += 1
     return out
