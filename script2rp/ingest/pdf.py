@@ -1,12 +1,13 @@
 """PDF screenplays -> `TextForm`, from the position of every word on the page.
 
-The words come from PDFium through pypdfium2 (the `[pdf]` extra): PDFium is the PDF
-engine of Chrome, maintained, with binary wheels for every platform (Apache-2.0 or
-BSD-3-Clause), and its text layer gives each character with its position. It replaced
-pdfplumber (pdfminer.six, pure Python), which read the dev PDFs at 22 pages/s against
-several hundred here, and whose text grid was no more accurate: the columns below need
-the same character positions both libraries give, plus the word gaps, page furniture
-and side-by-side columns a text dump loses, which `pdf_layout` reads from the positions.
+The words come from PDFium through pypdfium2 (the `[pdf]` extra): PDFium is Chrome's PDF
+engine, maintained, shipped in binary wheels for every platform (pypdfium2: Apache-2.0
+or BSD-3-Clause), and its text layer gives each character with its position. It
+replaced pdfplumber (pdfminer.six, pure Python), which cannot win on accuracy: both
+give the same characters at the same positions, and the accuracy comes from reading
+those positions (`pdf_layout`; on the 15 dev pairs, against pdfplumber's text grid:
+speech F1 96.3 -> 96.9, scene agreement 88.0 -> 92.1), while pdfplumber reads 22
+pages/s on a 2-core machine against several hundred here.
 
 Per page we take the page text in one call and one origin per word (the character
 calls are the cost: one per word instead of one per character keeps the reader fast).
