@@ -259,7 +259,7 @@ def mark_furniture(pages: list[list[Row]], heights: list[float], geo: Geometry, 
     """Rows among the first or last of many pages, at one height, with one text up to its
     numbers -> page_marker. Text whose numbers change (page numbers, numbered headers)
     needs a third of the pages; constant text (a watermark line, a dated header) needs
-    half, and must sit in the top or bottom margin, where no script text goes."""
+    half in the top or bottom margin, where no script text goes, or four fifths anywhere."""
     if len(pages) < 3:
         return
     seen: dict[str, list[tuple[int, Row]]] = {}
@@ -273,9 +273,11 @@ def mark_furniture(pages: list[list[Row]], heights: list[float], geo: Geometry, 
         hits = [(p, row) for p, row in hits if abs(row.y - height) <= 3.0]
         numbered = len({row.plain() for _, row in hits}) > 1
         in_margin = all(row.y < _MARGIN or row.y > heights[p] - _MARGIN for p, row in hits)
-        if len({p for p, _ in hits}) < max(3, (0.3 if numbered else 0.5) * len(pages)):
+        hit_pages = len({p for p, _ in hits})
+        share = hit_pages / len(pages)
+        if hit_pages < 3 or share < (0.3 if numbered else 0.5):
             continue
-        if (numbered or in_margin) and not _is_speaker_column(hits, geo) and not _HEADING.match(key):
+        if (numbered or in_margin or share >= 0.8) and not _is_speaker_column(hits, geo) and not _HEADING.match(key):
             for _, row in hits:
                 row.kind = "page_marker"
 

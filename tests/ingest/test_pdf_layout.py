@@ -167,6 +167,16 @@ def test_running_header_and_footer_with_page_numbers(tmp_path):
     assert len(scenes) == 5 and all(len(s.dialogues) == 2 for s in scenes)
 
 
+def test_a_constant_header_on_every_page_inside_the_text_area(tmp_path):
+    pages = [
+        [(0, 15, "LEDGER SHOOTING SCRIPT - GREEN AMENDED 18/04/10"), (2, 15, f"INT. ROOM {n} - NIGHT"),
+         *[(r + 2, c, t) for r, c, t in OPENING if r > 2]]
+        for n in range(1, 6)
+    ]
+    f = load(make_pdf(tmp_path / "s.pdf", pages))
+    assert hinted(f, "page_marker") == ["LEDGER SHOOTING SCRIPT - GREEN AMENDED 18/04/10"] * 5
+
+
 def test_revision_marks_and_scene_numbers_leave_the_text(tmp_path):
     rows = [
         (0, 8, "12"), (0, 15, "INT. LIGHTHOUSE - NIGHT"), (0, 70, "12"),
