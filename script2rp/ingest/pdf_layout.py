@@ -219,24 +219,27 @@ def _gap_before(words: list[Word], k: int, geo: Geometry) -> float:
     return b.x - (a.x + len(a.text) * geo.advance)
 
 
-def _is_right_mark(words: list[Word], geo: Geometry, middle: float) -> bool:
-    """The last word is a margin mark: a scene number past the text's right edge, or a
-    revision mark (symbols only: *, †) past it or far right of the row's text."""
+def _is_right_mark(words: list[Word], geo: Geometry, middle: float, numbers: bool) -> bool:
+    """The last word is a margin mark: a scene number past the text's right edge (when
+    `numbers`), or a revision mark (symbols only: *, †) past it or far right of the row's
+    text."""
     last = words[-1]
     if len(words) > 1 and _gap_before(words, len(words) - 1, geo) < 2 * geo.advance:
         return False
     if _MARK.match(last.text):
         far = len(words) > 1 and _gap_before(words, len(words) - 1, geo) >= 8 * geo.advance
         return last.x >= geo.right - geo.advance or (far and last.x >= middle + 20 * geo.advance)
-    return len(words) > 1 and bool(_SCENE_NUMBER.match(last.text)) and last.x >= geo.right - 3 * geo.advance
+    return numbers and len(words) > 1 and bool(_SCENE_NUMBER.match(last.text)) and last.x >= geo.right - 3 * geo.advance
 
 
-def strip_margin_marks(rows: list[Row], geo: Geometry, page_width: float) -> list[Row]:
+def strip_margin_marks(rows: list[Row], geo: Geometry, page: PageWords) -> list[Row]:
     """Rows without their scene numbers and revision marks in the margins (a number on
-    the right that repeats the left one goes wherever it sits); rows left empty go."""
+    the right that repeats the left one goes wherever it sits); rows left empty go.
+    In the top and bottom margins a number alone on the right is a page number: kept."""
     margin = geo.left - 1.5 * geo.advance
     out = []
     for row in rows:
+        numbers_right = _MARGIN <= row.y <= page.height - _MARGIN
         words = row.words
         first = words[0]
         number = None
@@ -244,7 +247,7 @@ def strip_margin_marks(rows: list[Row], geo: Geometry, page_width: float) -> lis
             if len(words) == 1 or _gap_before(words, 1, geo) >= 2 * geo.advance:
                 words = words[1:]
                 number = first.text
-        while words and _is_right_mark(words, geo, page_width / 2):
+        while words and _is_right_mark(words, geo, page.width / 2, numbers_right):
             words = words[:-1]
         if len(words) > 1 and words[-1].text == number and _gap_before(words, len(words) - 1, geo) >= 2 * geo.advance:
             words = words[:-1]
@@ -553,7 +556,7 @@ def lay_out(pages: list[PageWords]) -> tuple[list[str], dict[int, LineType], set
     """(lines, hints, dual cue lines) of a whole document."""
     page_rows = [rows_of(p.words) for p in pages]
     geo = measure(page_rows)
-    page_rows = [strip_margin_marks(rows, geo, p.width) for rows, p in zip(page_rows, pages)]
+    page_rows = [strip_margin_marks(rows, geo, p) for rows, p in zip(page_rows, pages)]
     mark_furniture(page_rows, [p.height for p in pages], geo)
     page_rows = [join_wrapped_headings(rows, geo) for rows in page_rows]
     first = next((k for k, rows in enumerate(page_rows) if rows), None)

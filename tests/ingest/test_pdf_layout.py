@@ -149,12 +149,24 @@ def test_centred_row_inside_a_speech_is_not_display_text(tmp_path):
     assert hinted(load(make_pdf(tmp_path / "s.pdf", [rows])), "centered") == []
 
 
+SCENES = [  # (place, action, cue, parenthetical, speech): a different scene on each page
+    ("NET LOFT", "Rain on the slates. The lamp gutters and goes out.", "MARA", "(quietly)", "The ledger never lies."),
+    ("QUAY", "Gulls fight over a fish head on the wet stones.", "TOBIAS", "(shouting)", "Cast off!"),
+    ("CHANDLERY", "Ropes hang from every beam, tarred and coiled.", "NESS", "(counting)", "Three fathoms."),
+    ("SEA WALL", "Spray bursts over the wall and soaks them both.", "FERRYMAN", "(laughing)", "Not in this swell."),
+    ("KITCHEN", "A kettle screams on the range. Nobody moves.", "DOYLE", "(to himself)", "Later."),
+]
+
+
+def page_body(n: int, top: int = 2) -> list[Row]:
+    place, action, cue, paren, speech = SCENES[n - 1]
+    return [(top, 15, f"INT. {place} - NIGHT"), (top + 2, 15, action), (top + 4, 37, cue), (top + 5, 31, paren),
+            (top + 6, 25, speech), (top + 8, 37, "MARA" if cue != "MARA" else "NESS"), (top + 9, 25, f"{place.title()}?")]
+
+
 def test_running_header_and_footer_with_page_numbers(tmp_path):
-    pages = []
-    for n in range(1, 6):
-        body = [(r, c, t) for r, c, t in OPENING if r > 2] if n > 1 else OPENING
-        body.insert(0, (2, 15, f"INT. ROOM {n} - NIGHT"))
-        pages.append([(-3, 15, "A LEGAL MIND"), (-3, 70, f"{n}."), *body, (56, 15, f"Blue Rev. (05/0{n}/2024)")])
+    pages = [[(-3, 15, "A LEGAL MIND"), (-3, 70, f"{n}."), *page_body(n), (56, 15, f"Blue Rev. (05/0{n}/2024)")]
+             for n in range(1, 6)]
     p = make_pdf(tmp_path / "s.pdf", pages)
     f = load(p)
     markers = hinted(f, "page_marker")
@@ -163,16 +175,12 @@ def test_running_header_and_footer_with_page_numbers(tmp_path):
     sp = parse_file(p, min_scene_lines=0)
     text = " ".join(e.text for s in sp.scenes for e in s.elements)
     assert "LEGAL" not in text and "Blue" not in text
-    scenes = [s for s in sp.scenes if s.heading]
-    assert len(scenes) == 5 and all(len(s.dialogues) == 2 for s in scenes)
+    assert [s.heading for s in sp.scenes] == [f"INT. {place} - NIGHT" for place, *_ in SCENES]
+    assert all(len(s.dialogues) == 2 for s in sp.scenes)
 
 
 def test_a_constant_header_on_every_page_inside_the_text_area(tmp_path):
-    pages = [
-        [(0, 15, "LEDGER SHOOTING SCRIPT - GREEN AMENDED 18/04/10"), (2, 15, f"INT. ROOM {n} - NIGHT"),
-         *[(r + 2, c, t) for r, c, t in OPENING if r > 2]]
-        for n in range(1, 6)
-    ]
+    pages = [[(0, 15, "LEDGER SHOOTING SCRIPT - GREEN AMENDED 18/04/10"), *page_body(n)] for n in range(1, 6)]
     f = load(make_pdf(tmp_path / "s.pdf", pages))
     assert hinted(f, "page_marker") == ["LEDGER SHOOTING SCRIPT - GREEN AMENDED 18/04/10"] * 5
 
