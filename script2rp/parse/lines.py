@@ -17,7 +17,7 @@ import re
 from collections import defaultdict
 from operator import sub
 
-from script2rp.parse.patterns import SCENE_NO, STAMP, heading_strength, is_page_marker
+from script2rp.parse.patterns import SCENE_NO, STAMP, heading_strength, is_page_marker, name_shape
 
 _TRAILING_NOISE = re.compile(r"(?:\s+\*+|(?<=[^\s*])\*+|\s+" + SCENE_NO + r"\.?\s*\**)$")
 _LEADING_SCENE_NO = re.compile(r"^" + SCENE_NO + r"\.?\s+(?=\S)")
@@ -61,7 +61,7 @@ def strip_core(text: str) -> str:
 class Lines:
     """The parallel per-line lists (see the module doc)."""
 
-    __slots__ = ("raw", "text", "indent", "core", "furniture", "debris", "n")
+    __slots__ = ("raw", "text", "indent", "core", "furniture", "debris", "n", "shapes", "headings", "lens")
 
     def __init__(self, lines: list[str], page_markers: frozenset[int] = frozenset()) -> None:
         joined = "\n".join(lines)
@@ -111,6 +111,22 @@ class Lines:
         for i in _running_lines(text, core, furniture, cands):
             furniture[i] = True
         self.raw, self.text, self.core, self.furniture, self.debris = raw, text, core, furniture, debris
+        self.lens = list(map(len, text))
+        # Memos for this script only: core -> name_shape(core), heading_strength(core).
+        self.shapes: dict[str, tuple[int, str]] = {}
+        self.headings: dict[str, int] = {}
+
+    def heading(self, core: str) -> int:
+        got = self.headings.get(core)
+        if got is None:
+            got = self.headings[core] = heading_strength(core)
+        return got
+
+    def shape(self, core: str) -> tuple[int, str]:
+        got = self.shapes.get(core)
+        if got is None:
+            got = self.shapes[core] = name_shape(core)
+        return got
 
 
 def _running_lines(text: list[str], core: list[str], furniture: list[bool], cands: set[int]) -> list[int]:

@@ -146,11 +146,12 @@ CUE_CAPS = re.compile(r"^(?:M[ac]|O'|D')?[A-Z0-9][A-Z0-9 .,'’&#/-]*(?:M[ac][A-
 SENTENCE_END = re.compile(r"[!?;,]$|[a-z]\.$")
 _TITLE_DOT = re.compile(r"\b(?:DR|MR|MRS|MS|ST|JR|SR|LT|SGT|CAPT|COL|GEN|PROF|REV|NO)\.$", re.IGNORECASE)
 WORD = re.compile(r"[^\W_]")
-HONORIFIC = re.compile(
-    r"^(?:Mr|Mrs|Ms|Miss|Dr|Mister|Madame|Mme|Mlle|Sir|Lady|Lord|Uncle|Aunt|Auntie|Grandma|Grandpa|Captain|Capt|"
-    r"Officer|Detective|Det|Agent|Father|Sister|Brother|Mother|Doctor|Professor|Prof|Judge|Sergeant|Sgt|Lt|Colonel|"
-    r"Col|General|Gen|Major|Nurse|Coach|Señor|Senor|Señora|Monsieur|Herr|Frau)\b\.?\s+\S"
-)
+HONORIFICS = (
+    "Mr Mrs Ms Miss Dr Mister Madame Mme Mlle Sir Lady Lord Uncle Aunt Auntie Grandma Grandpa Captain Capt "
+    "Officer Detective Det Agent Father Sister Brother Mother Doctor Professor Prof Judge Sergeant Sgt Lt Colonel "
+    "Col General Gen Major Nurse Coach Señor Senor Señora Monsieur Herr Frau"
+).split()
+HONORIFIC = re.compile(r"^(?:" + "|".join(HONORIFICS) + r")\b\.?\s+\S")
 _PARTICLES = frozenset(("of", "the", "de", "van", "von", "da", "del", "la", "le", "du", "der", "and", "&"))
 
 
@@ -166,24 +167,29 @@ def cue_name(core: str) -> str | None:
     return name
 
 
-def name_shape(core: str) -> int:
-    """How a cue-like line is written: 0 not a name, 1 capitals (JOHN, McCLANE (V.O.)),
-    2 title case (Mr. Park), 3 lower case (mara)."""
+def name_shape(core: str) -> tuple[int, str]:
+    """How a cue-like line is written, and its name in upper case: (1, "JOHN") capitals
+    (JOHN, McCLANE (V.O.)), 2 title case (Mr. Park), 3 lower case (mara); (0, "") not a name."""
+    if len(core) > 50 or core.count(" ") > 8:
+        return NOT_A_NAME
     name = cue_name(core)
     if name is None or SENTENCE_END.search(name) or (name.endswith(".") and not _TITLE_DOT.search(name)):
-        return 0
-    if name.isupper() or name.startswith("Mc") and name[2:].isupper():
+        return NOT_A_NAME
+    upper = name.upper()
+    if name == upper or name.startswith("Mc") and name[2:].isupper():
         if not CUE_CAPS.match(name) or TRANSITION.match(core) or SHOT.match(name) or _NOT_A_NAME.match(name):
-            return 0
-        return 0 if heading_strength(core) == 2 else 1
+            return NOT_A_NAME
+        return NOT_A_NAME if heading_strength(core) == 2 else (1, upper)
     if core.startswith("(") or not name[0].isalpha() or name.count(" ") > 3:
-        return 0
-    words = name.split()
-    if all(w[0].isupper() or w[0].isdigit() or w in _PARTICLES for w in words):
-        return 2
+        return NOT_A_NAME
+    if all(w[0].isupper() or w[0].isdigit() or w in _PARTICLES for w in name.split()):
+        return 2, upper
     if name.islower():
-        return 3
-    return 0
+        return 3, upper
+    return NOT_A_NAME
+
+
+NOT_A_NAME = (0, "")
 
 
 # A cue and its speech on one line: "MARA  Listen to me.", "MARA: Listen.", "MARA (V.O.) Listen."
@@ -197,6 +203,6 @@ _INLINE_CUE = re.compile(
 def split_inline_cue(text: str) -> tuple[str, str] | None:
     """(cue, speech) of a line that holds both, else None (see `_INLINE_CUE`)."""
     m = _INLINE_CUE.match(text.strip())
-    if not m or name_shape(m.group(1)) != 1:
+    if not m or name_shape(m.group(1))[0] != 1:
         return None
     return m.group(1), m.group(2)

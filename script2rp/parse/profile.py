@@ -25,8 +25,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from script2rp.parse.lines import Lines
-from script2rp.parse.patterns import HEADING_KW, TIME_ONLY, cue_name, name_shape, split_inline_cue
+from script2rp.parse.patterns import HEADING_KW, HONORIFICS, TIME_ONLY, name_shape, split_inline_cue
 
+_HONORIFICS = frozenset(w.upper() + dot for w in HONORIFICS for dot in ("", "."))
 _SPREAD = 3  # columns either side pooled when a column has few anchors of its own
 
 
@@ -48,6 +49,7 @@ class Profile:
     inline_names: frozenset[str] = frozenset()  # names that open lines holding cue and speech
     inline_layout: bool = False  # most cues share their line with the speech
     inline_hanging: bool = False  # and its next lines hang right of the name
+    first_words: frozenset[str] = frozenset()  # first words of `names` and honorifics ("MR.")
     title_cues: bool = False  # cues are typed in title case ("Mr. Park"): any such name may be one
 
     def speech_at(self, x: int) -> int:
@@ -135,28 +137,39 @@ def _block(p: Lines, j: int, a: _Anchors, edge: int) -> int:
     return j
 
 
+def _cue_candidates(p: Lines, caseless: bool) -> tuple[list[int], list[int]]:
+    """Lines that may be anchor cues: short and capitalised, or (any case) with the next
+    line well to their left; and lines that may be title-case cues ("Mr. Park" over its
+    speech, flush left). Filtered with C-speed list operations: most lines are neither."""
+    text, indent, lens = p.text, p.indent, p.lens
+    n = p.n
+    short = [i for i in range(n - 1) if 0 < lens[i] <= 50 and not p.furniture[i]]
+    if caseless:
+        return short, []
+    caps = [i for i in short if text[i][:3].isupper() or text[i][:2] == "Mc"]
+    capset = set(caps)
+    left = [i for i in short if i not in capset and lens[i + 1] and 8 <= indent[i] >= indent[i + 1] + 4]
+    titled = [
+        i for i in short
+        if lens[i] <= 30 and i not in capset and lens[i + 1] and (i == 0 or not lens[i - 1]) and text[i][0].isupper()
+    ]
+    return sorted(caps + left), titled
+
+
 def _find_cues(p: Lines, caseless: bool) -> tuple[list[tuple[int, int, int]], list[int]]:
     """Anchor cues as (cue line, first speech line, blank lines between), and the lines
-    that may be title-case cues ("Mr. Park" over its speech, flush left)."""
+    that may be title-case cues."""
     text, core, indent, furniture = p.text, p.core, p.indent, p.furniture
     n = p.n
-    shapes: dict[str, int] = {}
+    candidates, titled = _cue_candidates(p, caseless)
     found: list[tuple[int, int, int]] = []
-    titled: list[int] = []
-    for i in range(n - 1):
+    last = -1
+    for i in candidates:
+        if i <= last:
+            continue  # inside the speech of the anchor before
         t = text[i]
-        if not t or furniture[i] or len(t) > 50:
-            continue
-        # Capitals, or (any case) a line whose next line starts well to its left.
         caps = caseless or t[:3].isupper() or t[:2] == "Mc"
-        if not caps and not (indent[i] >= 8 and text[i + 1] and indent[i + 1] <= indent[i] - 4):
-            if len(t) <= 30 and t[0].isupper() and text[i + 1] and (i == 0 or not text[i - 1]):
-                titled.append(i)
-            continue
-        c = core[i]
-        shape = shapes.get(c)
-        if shape is None:
-            shape = shapes[c] = name_shape(c)
+        shape = p.shape(core[i])[0]
         if not shape or caps and shape != 1 and not caseless:
             continue
         j = i + 1
@@ -173,6 +186,7 @@ def _find_cues(p: Lines, caseless: bool) -> tuple[list[tuple[int, int, int]], li
         if gap and text[j][0] != "(" and indent[j] >= indent[i] - 2:
             continue
         found.append((i, j, gap))
+        last = j
     return found, titled
 
 
@@ -180,7 +194,7 @@ def learn(p: Lines) -> Profile:
     """The profile of one script (see the module doc)."""
     text = p.text
     n = p.n
-    caseless = sum(1 for t in text if t and t.isupper()) <= 2 + 0.002 * n
+    caseless = sum(map(str.isupper, text)) <= 2 + 0.002 * n
     found, titled = _find_cues(p, caseless)
     # A blank line between a cue and its speech is a layout only when it is common; a few
     # such "cues" are centred titles over action.
@@ -200,7 +214,7 @@ def learn(p: Lines) -> Profile:
     edge = _percentile(firsts, 0.9, 60) + 6
     for cue, j, _ in found:
         a.cue[p.indent[cue]] += 1
-        a.names[cue_name(p.core[cue]).upper()] += 1  # type: ignore[union-attr]
+        a.names[p.shapes[p.core[cue]][1]] += 1
         end = _block(p, j, a, edge)
         in_block[cue:end] = b"\x01" * (end - cue)
     inline = _action_and_inline(p, in_block, a, caseless)
@@ -218,32 +232,34 @@ def learn(p: Lines) -> Profile:
         prof.inline_names = frozenset(name for name, k in inline.items() if name in prof.names or own and k >= 3)
         if own:
             prof.indented = False  # the cues sit at the action column
+    prof.first_words = frozenset(n.split(None, 1)[0] for n in prof.names | prof.inline_names if n) | _HONORIFICS
     return prof
 
 
 def _action_and_inline(p: Lines, in_block: bytearray, a: _Anchors, caseless: bool) -> Counter[str]:
     """Count action anchors (long lines outside the cue blocks); return the names of lines
-    that hold a cue and its speech together."""
-    text, indent, raw, furniture = p.text, p.indent, p.raw, p.furniture
+    that hold a cue and its speech together (key "\\0hanging": how many of them have their
+    next line hanging right of the name)."""
+    text, indent, raw, lens = p.text, p.indent, p.raw, p.lens
+    rest = [i for i in range(p.n) if lens[i] >= 8 and not in_block[i] and not p.furniture[i] and text[i][0] != "("]
     inline: Counter[str] = Counter()
-    hanging = -1  # the column of an inline speech's next lines, while they last
-    for i in range(p.n):
-        t = text[i]
-        if not t or furniture[i]:
-            hanging = -1 if not t else hanging
-            continue
-        if indent[i] == hanging:
-            a.speech[hanging] += 1
-            continue
-        hanging = -1
-        if in_block[i] or len(t) < 8 or t[0] == "(":
-            continue
-        if t[1:2].isupper() and not caseless and not t.isupper() and (split := split_inline_cue(t)):
-            inline[cue_name(split[0]).upper()] += 1  # type: ignore[union-attr]
-            if i + 1 < p.n and text[i + 1] and indent[i + 1] > indent[i]:
-                hanging = indent[i + 1]
+    speech: set[int] = set()  # the hanging lines of inline speeches
+    if not caseless:
+        for i in rest:
+            t = text[i]
+            if not t[1:2].isupper() or t.isupper() or not (split := split_inline_cue(t)):
+                continue
+            inline[name_shape(split[0])[1]] += 1
+            j = i + 1
+            if j < p.n and lens[j] and indent[j] > indent[i]:
                 inline["\0hanging"] += 1
-        elif len(t) >= 30 and not t.isupper():
+                while j < p.n and lens[j] and indent[j] == indent[i + 1]:
+                    speech.add(j)
+                    a.speech[indent[j]] += 1
+                    j += 1
+            speech.add(i)
+    for i in rest:
+        if lens[i] >= 30 and i not in speech and not text[i].isupper():
             a.action[indent[i]] += 1
             a.action_edges.append(len(raw[i]))
     return inline
@@ -253,8 +269,9 @@ def _title_names(p: Lines, titled: list[int]) -> frozenset[str]:
     """Title-case names over speech ("Mr. Park", flush left) that recur in the script."""
     counts: Counter[str] = Counter()
     for i in titled:
-        if name_shape(p.core[i]) == 2 and not p.text[i + 1].isupper():
-            counts[cue_name(p.core[i]).upper()] += 1  # type: ignore[union-attr]
+        shape, name = p.shape(p.core[i])
+        if shape == 2 and not p.text[i + 1].isupper():
+            counts[name] += 1
     return frozenset(name for name, k in counts.items() if k >= 3 and not TIME_ONLY.match(name))
 
 

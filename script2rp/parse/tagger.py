@@ -39,10 +39,7 @@ from script2rp.parse.patterns import (
     SENTENCE_END,
     TRANSITION,
     WORD,
-    cue_name,
-    heading_strength,
     is_transition,
-    name_shape,
     split_inline_cue,
 )
 from script2rp.parse.profile import Profile, learn
@@ -50,8 +47,9 @@ from script2rp.parse.profile import Profile, learn
 __all__ = ["tag_lines", "form_tags", "tag", "paused_gc"]
 
 _NUMBERED = re.compile(r"^(" + SCENE_NO + r")\.?\s+\S.*\S\s+\1\.?\s*\**$")
-_DUAL = re.compile(r"^(\S.*?\S|\S)\s{4,}(\S.*)$")
+_DUAL = re.compile(r"^(\S+(?: \S+){0,5})\s{4,}(\S+(?: \S+){0,5})$")
 _INLINE_CUE = re.compile(r"^([A-Z][A-Z0-9 .'’#-]{0,30}?[A-Z0-9.](?:\s*\([^()]{1,20}\))?)(?::\s*|\s{2,})(?=\S)(.*[a-z].*)$")
+_TRANSITION_WORDS = frozenset("CUT FADE DISSOLVE WIPE SMASH MATCH JUMP TIME HARD SNAP QUICK SLOW CROSS".split())
 _SENTENCE_STOP = re.compile(r"[.!?]['\"”’)]?$")
 _SPEECH_KINDS = frozenset(("dialogue", "parenthetical", "lyrics"))
 
@@ -82,7 +80,6 @@ class _Tagger:
         self.prof: Profile = learn(p)
         self.hints = {i: k for i, k in hints.items() if k != "page_marker" and 0 <= i < p.n}
         self.tags: list[LineType] = ["blank"] * p.n
-        self.shapes: dict[str, tuple[int, str]] = {}  # core -> (name_shape, upper-case name), this call only
         self.state = OUT
         self.block_indent: int | None = None
         self.paren_open = False
@@ -90,27 +87,62 @@ class _Tagger:
         self.seen_structure = False
         self.cue_gap = 0
         self.inline_at: int | None = None
+        prof = self.prof
+        self.any_case = prof.caseless or prof.title_cues  # a cue may be typed in any case
 
     # --- the pass -------------------------------------------------------------------------
 
     def run(self) -> list[LineType]:
         p, tags, hints = self.p, self.tags, self.hints
         text, furniture, debris = p.text, p.furniture, p.debris
+        plain = self._plain()
         for i in range(p.n):
             t = text[i]
-            if not t or debris[i]:
-                if t:
-                    tags[i] = "page_marker"
+            if not t:
+                if self.state:
+                    self._blank(i)
+                self.prev_heading = False
+            elif debris[i]:
+                tags[i] = "page_marker"
                 self._blank(i)
             elif furniture[i]:
                 tags[i] = "page_marker"
                 self.block_indent = None  # a speech may go on after a page break at another indent
             elif hints and i in hints:
                 self._hinted(i, hints[i])
+            elif plain[i]:
+                if self.state in (CUE, SPEECH) and (self.paren_open or self._continues(i)):
+                    self._dialogue(i)
+                else:
+                    self.state, self.block_indent, self.prev_heading = OUT, None, False
+                    tags[i] = "action" if self.seen_structure else "title_page"
             elif not (self.state and self._speech(i)):
                 self._outside(i)
         self._untitle_prologue()
         return tags
+
+    def _plain(self) -> list[bool]:
+        """Lines whose text rules out a cue, heading or transition (mixed case, not opening
+        with a heading keyword, a parenthesis, a scene number or a name this script uses),
+        so only the dialogue block around them decides. Most lines are plain; this keeps
+        the per-line work of the pass small."""
+        p, prof = self.p, self.prof
+        if self.any_case:
+            return [False] * p.n
+        starts = prof.first_words | _TRANSITION_WORDS
+        inline = bool(prof.inline_names)
+        cue_col = [bool(prof.indented and prof.cue_at(x)) for x in range(max(p.indent, default=0) + 1)]
+        return [
+            len(c) >= 4
+            and c == t
+            and c[0] not in "IiEe("
+            and not c[:3].isupper()
+            and not (inline and c[1:2].isupper())
+            and not cue_col[x]
+            and not c.isupper()
+            and (len(c) > 50 or c.count(" ") > 4 and "(" not in c or c[:2] != "Mc" and c.split(None, 1)[0].upper() not in starts)
+            for t, c, x in zip(p.text, p.core, p.indent)
+        ]
 
     def _blank(self, i: int) -> None:
         if self.state == SPEECH:
@@ -147,12 +179,6 @@ class _Tagger:
             self.state = SPEECH if self.inline_at >= 0 else OUT
             self.block_indent, self.inline_at = self.inline_at, None
 
-    def _shape(self, core: str) -> tuple[int, str]:
-        got = self.shapes.get(core)
-        if got is None:
-            shape = name_shape(core)
-            got = self.shapes[core] = (shape, cue_name(core).upper() if shape else "")  # type: ignore[union-attr]
-        return got
 
     # --- inside a dialogue block ------------------------------------------------------------
 
@@ -172,38 +198,53 @@ class _Tagger:
         core = p.core[i]
         upper_core = core.upper()
         if self._numbered(i) or (core == upper_core or prof.caseless) and (
-            TRANSITION.match(upper_core) or heading_strength(upper_core) == 2
+            TRANSITION.match(upper_core) or self.p.heading(upper_core) == 2
         ):
             self.state, self.block_indent = OUT, None
             return False
         b = self.block_indent
         if self.state != CUE and (
-            (b is None or x > b + 3 or self._shape(core)[1] in prof.names) and self._is_cue(i) or self._inline_cue(i)
+            (b is None or x > b + 3 or self._known_start(core)) and self._is_cue(i) or self._inline_cue(i)
         ):
             tags[i] = "character"
             self._open_block()
             return True
-        if self.state == CUE:
-            speech = True  # the cue was taken because this line reads as its speech
-        elif b is None:
-            speech = prof.speech_at(x) != -1 or not prof.indented
-        else:
-            side = prof.speech_at(x)
-            if abs(x - b) <= 1:
-                speech = not self._too_wide(i)
-            elif side:
-                speech = side == 1
-            else:
-                speech = x >= b - 2 and not self._too_wide(i)
-        if not speech:
+        if not self._continues(i):
             self.state, self.block_indent = OUT, None
             return False
-        tags[i] = "dialogue"
-        self.paren_open = "(" in t and paren_outside(t, False)[1] and self._paren_closes_ahead(i)
-        if b is None:
-            self.block_indent = x
-        self.state = SPEECH
+        self._dialogue(i)
         return True
+
+    def _known_start(self, core: str) -> bool:
+        """Does the line start like a known name (so it may be the next cue, in any case)?"""
+        return core.split(None, 1)[0].upper().rstrip(":") in self.prof.first_words and self.p.shape(core)[1] in self.prof.names
+
+    def _continues(self, i: int) -> bool:
+        """Is line i (not a cue, heading or parenthetical) still the open block's speech?"""
+        if self.state == CUE:
+            return True  # the cue was taken because this line reads as its speech
+        prof = self.prof
+        x = self.p.indent[i]
+        b = self.block_indent
+        if b is None:
+            return prof.speech_at(x) != -1 or not prof.indented
+        if abs(x - b) <= 1:
+            return not self._too_wide(i)
+        side = prof.speech_at(x)
+        if side:
+            return side == 1
+        return x >= b - 2 and not self._too_wide(i)
+
+    def _dialogue(self, i: int) -> None:
+        t = self.p.text[i]
+        self.tags[i] = "dialogue"
+        if self.paren_open:
+            self._parenthetical(i)
+            return
+        self.paren_open = "(" in t and paren_outside(t, False)[1] and self._paren_closes_ahead(i)
+        if self.block_indent is None:
+            self.block_indent = self.p.indent[i]
+        self.state = SPEECH
 
     def _parenthetical(self, i: int) -> None:
         t = self.p.text[i]
@@ -304,9 +345,13 @@ class _Tagger:
         """A name-shaped line whose next line reads as speech in this script's layout."""
         p, prof = self.p, self.prof
         core = p.core[i]
-        if len(core) > 60:
-            return False
-        shape, name = self._shape(core)
+        if len(core) > 60 or not (core[:3].isupper() or core[:2] == "Mc" or self.any_case):
+            # Not capitalised: a cue only if it starts like a known name (or the script says
+            # any case will do); this skips the name test for most speech and action lines.
+            first = core.split(None, 1)[0].upper() if core else ""
+            if first not in prof.first_words and not (prof.indented and prof.cue_at(p.indent[i])):
+                return False
+        shape, name = self.p.shape(core)
         if not shape:
             return self._is_dual_cue(i)
         known = name in prof.names or name in prof.inline_names
@@ -331,7 +376,7 @@ class _Tagger:
             return True
         ncore = p.core[j]
         nupper = ncore == ncore.upper()
-        if nupper and (heading_strength(ncore) == 2 or TRANSITION.match(ncore)):
+        if nupper and (self.p.heading(ncore) == 2 or TRANSITION.match(ncore)):
             return False
         y = p.indent[j]
         if prof.indented:
@@ -342,7 +387,7 @@ class _Tagger:
                 # with its speech flush left), never under a caps line before action.
                 return known and not gap and not nupper
             return not gap or abs(y - prof.dialogue) <= 2 or prof.speech_at(y) == 1
-        if nupper and len(nt) < 40 and not (self._shape(ncore)[0] == 0 and SENTENCE_END.search(nt)):
+        if nupper and len(nt) < 40 and not (self.p.shape(ncore)[0] == 0 and SENTENCE_END.search(nt)):
             return False  # two capitalised lines in a row in a flat script: headings, shouted action
         if prof.inline_layout and not known and not y > x + 3:
             return False  # cues share their line with the speech here: a caps line alone is action
@@ -354,7 +399,7 @@ class _Tagger:
         t = self.p.text[i]
         if not prof.inline_names or not t[1:2].isupper() or not (split := split_inline_cue(t)):
             return False
-        if not prof.inline_layout and self._shape(split[0])[1] not in prof.inline_names:
+        if not prof.inline_layout and self.p.shape(split[0])[1] not in prof.inline_names:
             return False
         p = self.p
         x = p.indent[i]
@@ -366,8 +411,9 @@ class _Tagger:
 
     def _is_dual_cue(self, i: int) -> bool:
         """Two cues side by side ("DIRK        TODD"): the start of dual dialogue in plain text."""
-        m = _DUAL.match(self.p.core[i])
-        if not m or not all(self._shape(part)[0] == 1 for part in m.groups()):
+        core = self.p.core[i]
+        m = _DUAL.match(core) if "    " in core and core[:2].isupper() else None
+        if not m or not all(self.p.shape(part)[0] == 1 for part in m.groups()):
             return False
         j, gap = self._next_content(i)
         return j >= 0 and gap == 0 and self.p.indent[j] < self.p.indent[i]
@@ -391,7 +437,7 @@ class _Tagger:
             self._open_block()
             self.prev_heading = False
             return
-        strength = heading_strength(core) if is_upper else 0
+        strength = self.p.heading(core) if is_upper else 0
         if strength or self._continues_heading(i, is_upper) or self._after_transition(i, core, is_upper):
             tags[i] = "scene_heading"
             self.prev_heading = self.seen_structure = True
@@ -411,7 +457,7 @@ class _Tagger:
             return "scene_heading"
         if is_transition(core, is_upper) and (is_upper or x > prof.action + 10 or len(core) <= 12):
             return "transition"
-        if (is_upper or core[0] in "IiEeİı") and heading_strength(core) == 2:
+        if (is_upper or core[0] in "IiEeİı") and self.p.heading(core) == 2:
             if not (prof.indented and x >= prof.dialogue + 3 and not is_upper):
                 return "scene_heading"
         return None
@@ -422,7 +468,7 @@ class _Tagger:
         t, core = p.text[i], p.core[i]
         if t[0] == core[0] or not _NUMBERED.match(t) or SHOT.search(core.upper()):
             return False
-        return len(core) <= 45 and not SENTENCE_END.search(core) or heading_strength(core.upper()) > 0
+        return len(core) <= 45 and not SENTENCE_END.search(core) or self.p.heading(core.upper()) > 0
 
     def _continues_heading(self, i: int, is_upper: bool) -> bool:
         """A heading wrapped onto the next line ("... MINUTES" / "LATER")."""
