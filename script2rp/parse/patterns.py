@@ -76,7 +76,7 @@ TIME_ONLY = re.compile(r"^(?:[-–—]+\s*)?" + _TIME + r"\s*(?:[-–—:.]+)?$"
 _SUB_LOCATION = re.compile(r"^[-–—]+\s*[A-Z0-9][A-Z0-9 .,'’&/#-]{1,40}?\s*[-–—]+$")
 # Continental: number, place, then INT./EXT. and the time ("65. ON THE SET. INT. DAY. 1994").
 _CONTINENTAL = re.compile(r"^(?:\d{1,4}[A-Z]?\.?\s+)?[A-Z0-9][^a-z]{0,80}?[ .,/-](?:INT|EXT|INT/EXT|EXT/INT)\.(?:\s|$)[^a-z]*$")
-_OMITTED = re.compile(r"^(?:SCENES?\s+)?" + SCENE_NO + r"(?:\s*(?:-|,|AND|&)\s*" + SCENE_NO + r")*\.?\s+OMIT(?:TED)?\b.*$"
+OMITTED = re.compile(r"^(?:SCENES?\s+)?" + SCENE_NO + r"(?:\s*(?:-|,|AND|&)\s*" + SCENE_NO + r")*\.?\s+OMIT(?:TED)?\b.*$"
                       r"|^OMIT(?:TED)?\s*(?:" + SCENE_NO + r")?$")
 _LOCATION_WORD = re.compile(r"\b(?:INTERIOR|EXTERIOR|INT\.|EXT\.)(?:\s|$)")
 _SEGMENT = re.compile(
@@ -95,7 +95,7 @@ def heading_strength(core: str) -> int:
         return 2 if not rest or rest[0] in " .-/–—:" and len(core) < 120 else 0
     if core != core.upper() or core.endswith("TO:"):  # FLASHBACK TO: is a transition
         return 0
-    if _HEADING_NO_KW.match(core) or _OMITTED.match(core):
+    if _HEADING_NO_KW.match(core) or OMITTED.match(core):
         return 2
     if len(core) <= 90 and (_CONTINENTAL.match(core) or _LOCATION_WORD.search(core)):
         return 2  # "65. ON THE SET. INT. DAY. 1994", "HOUSE INTERIOR"
@@ -204,5 +204,16 @@ def split_inline_cue(text: str) -> tuple[str, str] | None:
     """(cue, speech) of a line that holds both, else None (see `_INLINE_CUE`)."""
     m = _INLINE_CUE.match(text.strip())
     if not m or name_shape(m.group(1))[0] != 1:
+        return None
+    return m.group(1), m.group(2)
+
+
+_DUAL = re.compile(r"^(\S+(?: \S+){0,5})\s{4,}(\S+(?: \S+){0,5})$")
+
+
+def split_dual_cue(text: str) -> tuple[str, str] | None:
+    """The two names of a line holding two cues side by side ("DIRK        TODD"), else None."""
+    m = _DUAL.match(text.strip())
+    if not m or any(name_shape(part)[0] != 1 for part in m.groups()):
         return None
     return m.group(1), m.group(2)

@@ -40,6 +40,7 @@ from script2rp.parse.patterns import (
     TRANSITION,
     WORD,
     is_transition,
+    split_dual_cue,
     split_inline_cue,
 )
 from script2rp.parse.profile import Profile, learn
@@ -47,7 +48,6 @@ from script2rp.parse.profile import Profile, learn
 __all__ = ["tag_lines", "form_tags", "tag", "paused_gc"]
 
 _NUMBERED = re.compile(r"^(" + SCENE_NO + r")\.?\s+\S.*\S\s+\1\.?\s*\**$")
-_DUAL = re.compile(r"^(\S+(?: \S+){0,5})\s{4,}(\S+(?: \S+){0,5})$")
 _INLINE_CUE = re.compile(r"^([A-Z][A-Z0-9 .'’#-]{0,30}?[A-Z0-9.](?:\s*\([^()]{1,20}\))?)(?::\s*|\s{2,})(?=\S)(.*[a-z].*)$")
 _TRANSITION_WORDS = frozenset("CUT FADE DISSOLVE WIPE SMASH MATCH JUMP TIME HARD SNAP QUICK SLOW CROSS".split())
 _SENTENCE_STOP = re.compile(r"[.!?]['\"”’)]?$")
@@ -412,8 +412,7 @@ class _Tagger:
     def _is_dual_cue(self, i: int) -> bool:
         """Two cues side by side ("DIRK        TODD"): the start of dual dialogue in plain text."""
         core = self.p.core[i]
-        m = _DUAL.match(core) if "    " in core and core[:2].isupper() else None
-        if not m or not all(self.p.shape(part)[0] == 1 for part in m.groups()):
+        if "    " not in core or not core[:2].isupper() or not split_dual_cue(core):
             return False
         j, gap = self._next_content(i)
         return j >= 0 and gap == 0 and self.p.indent[j] < self.p.indent[i]
