@@ -20,7 +20,7 @@ contain, with a known tag for every line of the new text:
   hanging       "NAME      speech" on one line, the speech's next lines under it
   colon         "NAME: speech" flush left
 
-and, at random per variant: no blank lines, tabs, other wrap widths, numbered /
+and, at random per variant: no blank lines, double spacing, tabs, other wrap widths, numbered /
 continental / keyword-less / lower-case headings, sentence-case transitions, capitalised
 and wrapped parentheticals, lower-case cues, page furniture (page numbers, "12 | P a g e"
 footers, dated draft stamps, running headers, speeches broken by (MORE) and CONT'D), a
@@ -117,6 +117,7 @@ class Writer:
         self.dialogue_width = r.choice([30, 35, 40])
         self.blanks = flush or r.random() < 0.8  # flush left without blank lines: unreadable to people too
         self.tabs = r.random() < 0.2
+        self.double = self.blanks and r.random() < 0.1  # a blank line after every line
         self.heading_style = r.choice(["std", "std", "numbered", "continental", "no_kw", "lower"])
         self.transition_style = r.choice(["caps", "caps", "sentence", "left"])
         self.paren_caps = r.random() < 0.2
@@ -281,10 +282,13 @@ class Writer:
             else:
                 getattr(self, kind)(value)
             k += 1
-        lines = self.lines
+        lines, tags = self.lines, self.tags
+        if self.double:
+            lines = [x for line in lines for x in (line, "")]
+            tags = [x for tag in tags for x in (tag, "O")]
         if self.tabs:
             lines = [re.sub(r"^( {8})+", lambda m: "\t" * (len(m.group(0)) // 8), x) for x in lines]
-        return lines, self.tags
+        return lines, tags
 
 
 def score(pairs: list[tuple[list[str], list[str]]]) -> dict[str, float]:

@@ -153,3 +153,22 @@ def _running_lines(text: list[str], core: list[str], furniture: list[bool], cand
         elif len(idx) >= 6 and distinct >= 5 and rising >= 0.8 * (len(idx) - 1):
             out += idx
     return out
+
+
+def double_spaced(lens: list[int]) -> list[int] | None:
+    """The lines to keep when a script is double-spaced (a blank line after every line, so
+    one blank line means nothing and two or more end a paragraph): every line but the lone
+    blank lines. None for an ordinary script."""
+    n = len(lens)
+    content = n - lens.count(0)
+    if content < 20 or n - content < 0.9 * content:
+        return None
+    followed = sum(1 for a, b in zip(lens, lens[1:]) if a and not b)
+    if followed < 0.85 * content:
+        return None
+    # Paragraphs end with two or more blank lines; a script of one-line paragraphs (every
+    # line followed by one blank line) is not double-spaced.
+    wide = sum(1 for a, b, c in zip(lens, lens[1:], lens[2:]) if a and not b and not c)
+    if wide < 0.25 * followed:
+        return None
+    return [i for i in range(n) if lens[i] or (0 < i < n - 1 and not (lens[i - 1] and lens[i + 1]))]

@@ -170,7 +170,7 @@ def cue_name(core: str) -> str | None:
 def name_shape(core: str) -> tuple[int, str]:
     """How a cue-like line is written, and its name in upper case: (1, "JOHN") capitals
     (JOHN, McCLANE (V.O.)), 2 title case (Mr. Park), 3 lower case (mara); (0, "") not a name."""
-    if len(core) > 50 or core.count(" ") > 8:
+    if len(core) > 50 or core.count(" ") > 8 and "   " not in core:
         return NOT_A_NAME
     name = cue_name(core)
     if name is None or SENTENCE_END.search(name) or (name.endswith(".") and not _TITLE_DOT.search(name)):
@@ -193,10 +193,11 @@ NOT_A_NAME = (0, "")
 
 
 # A cue and its speech on one line: "MARA  Listen to me.", "MARA: Listen.", "MARA (V.O.) Listen."
-# The name is in capitals and the speech starts like a sentence and holds lower case.
+# The name is in capitals; after a colon anything may follow, after spaces the speech starts
+# like a sentence and holds lower case (so "MARA steps in." and "MARA ENTERS" are not cues).
 _INLINE_CUE = re.compile(
     r"^((?:M[ac])?[A-Z][A-Z0-9.'’#-]*(?: (?:M[ac])?[A-Z0-9#][A-Z0-9.'’#-]*){0,2}(?:\s*\([^()]{1,24}\))?)"
-    r"(?::\s*|\s+)((?:[A-Z](?![A-Z])|[\"'“¿¡.…-]).*[a-z].*)$"
+    r"(?::\s*(\S.*)|\s+((?:[A-Z](?![A-Z])|[\"'“¿¡.…]).*[a-z].*))$"
 )
 
 
@@ -205,7 +206,7 @@ def split_inline_cue(text: str) -> tuple[str, str] | None:
     m = _INLINE_CUE.match(text.strip())
     if not m or name_shape(m.group(1))[0] != 1:
         return None
-    return m.group(1), m.group(2)
+    return m.group(1), m.group(2) or m.group(3)
 
 
 _DUAL = re.compile(r"^(\S+(?: \S+){0,5})\s{4,}(\S+(?: \S+){0,5})$")

@@ -297,9 +297,10 @@ def _block(codes: str, texts: list[str], a: int, b: int, dual: set[int]) -> _Blo
     if not speaker:
         return None
     body = codes[a + 1 : b]
-    if body.count("D") == len(body):
+    if body.count("D") == len(body) and not (first and first[0][0] == "("):
         return _Block(a, raw, speaker, extension, a in dual, b - 1, first + texts[a + 1 : b], None, [])
-    items = [("dialogue", t) for t in first] + [(_KIND[c], texts[a + 1 + k]) for k, c in enumerate(body) if c in "DPL"]
+    items = [("parenthetical" if t[0] == "(" else "dialogue", t) for t in first]
+    items += [(_KIND[c], texts[a + 1 + k]) for k, c in enumerate(body) if c in "DPL"]
     notes = [a + 1 + k for k, c in enumerate(body) if c == "N"]
     return _Block(a, raw, speaker, extension, a in dual, b - 1, None, items, notes)
 

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from script2rp.model import LineType, TaggedLine, TextForm
-from script2rp.parse.lines import Lines
+from script2rp.parse.lines import Lines, double_spaced
 from script2rp.parse.patterns import (
     HEADING_KW,
     HONORIFIC,
@@ -49,6 +49,7 @@ __all__ = ["tag_lines", "form_tags", "tag", "paused_gc"]
 
 _NUMBERED = re.compile(r"^(" + SCENE_NO + r")\.?\s+\S.*\S\s+\1\.?\s*\**$")
 _INLINE_CUE = re.compile(r"^([A-Z][A-Z0-9 .'’#-]{0,30}?[A-Z0-9.](?:\s*\([^()]{1,20}\))?)(?::\s*|\s{2,})(?=\S)(.*[a-z].*)$")
+_LOWER_INLINE = re.compile(r"^([^\W\d][\w.'’ -]{0,30}?)(?::\s*|\s{2,})(\S.*)$")
 _TRANSITION_WORDS = frozenset("CUT FADE DISSOLVE WIPE SMASH MATCH JUMP TIME HARD SNAP QUICK SLOW CROSS".split())
 _SENTENCE_STOP = re.compile(r"[.!?]['\"”’)]?$")
 _SPEECH_KINDS = frozenset(("dialogue", "parenthetical", "lyrics"))
@@ -140,7 +141,7 @@ class _Tagger:
             and not (inline and c[1:2].isupper())
             and not cue_col[x]
             and not c.isupper()
-            and (len(c) > 50 or c.count(" ") > 4 and "(" not in c or c[:2] != "Mc" and c.split(None, 1)[0].upper() not in starts)
+            and (len(c) > 50 or c.count(" ") > 4 and "(" not in c and "  " not in c or c[:2] != "Mc" and c.split(None, 1)[0].upper() not in starts)
             for t, c, x in zip(p.text, p.core, p.indent)
         ]
 
@@ -397,9 +398,16 @@ class _Tagger:
         """A cue with its speech on the same line, in a script that writes them so."""
         prof = self.prof
         t = self.p.text[i]
-        if not prof.inline_names or not t[1:2].isupper() or not (split := split_inline_cue(t)):
+        if not prof.inline_names:
             return False
-        if not prof.inline_layout and self.p.shape(split[0])[1] not in prof.inline_names:
+        if t[:1].islower():  # a known name typed in lower case ("frank   Freeze!")
+            m = _LOWER_INLINE.match(t)
+            if not m or m.group(1).upper() not in prof.inline_names:
+                return False
+            split = (m.group(1), m.group(2))
+        elif not t[1:2].isupper() or not (split := split_inline_cue(t)):
+            return False
+        elif not prof.inline_layout and self.p.shape(split[0])[1] not in prof.inline_names:
             return False
         p = self.p
         x = p.indent[i]
@@ -512,7 +520,20 @@ class _Tagger:
 def tag_lines(lines: list[str], hints: dict[int, LineType] | None = None) -> list[LineType]:
     """One tag per input line; `hints` are types known from the file (kept as given). Never
     raises on any text."""
-    return _Tagger(lines, hints or {}).run()
+    tagger = _Tagger(lines, hints or {})
+    keep = double_spaced(tagger.p.lens)
+    if keep is None:
+        return tagger.run()
+    # Double-spaced: tag the script without its lone blank lines, then put them back.
+    where = {old: new for new, old in enumerate(keep)}
+    inner = _Tagger([lines[i] for i in keep], {where[i]: k for i, k in (hints or {}).items() if i in where}).run()
+    tags: list[LineType] = ["blank"] * len(lines)
+    for new, old in enumerate(keep):
+        tags[old] = inner[new]
+    for i, kind in (hints or {}).items():
+        if 0 <= i < len(tags):
+            tags[i] = kind
+    return tags
 
 
 @contextmanager
