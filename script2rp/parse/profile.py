@@ -28,7 +28,11 @@ from script2rp.parse.lines import Lines
 from script2rp.parse.patterns import HEADING_KW, HONORIFICS, TIME_ONLY, name_shape, split_inline_cue
 
 _HONORIFICS = frozenset(w.upper() + dot for w in HONORIFICS for dot in ("", "."))
-_SPREAD = 3  # columns either side pooled when a column has few anchors of its own
+# The thresholds set by hand on the dev scripts (`benchmarks/tagger_noise.py` re-chooses them
+# leaving each script out, to check they are not fitted to any one script).
+SPREAD = 3  # columns either side pooled when a column has few anchors of its own
+SIDE_RATIO = 5  # a column is speech (action) when it holds this many times more of it
+EDGE_MARGIN = 6  # columns past the usual right edge of speech that make a line too wide for it
 
 
 @dataclass(slots=True)
@@ -76,7 +80,7 @@ def _pooled(counts: Counter[int], width: int) -> list[float]:
     out = own[:]
     for x in range(width):
         if own[x] < 3:
-            lo, hi = max(0, x - _SPREAD), min(width, x + _SPREAD + 1)
+            lo, hi = max(0, x - SPREAD), min(width, x + SPREAD + 1)
             out[x] = own[x] + 0.25 * sum(own[lo:hi])
     return out
 
@@ -211,7 +215,7 @@ def learn(p: Lines) -> Profile:
     a.blocks = len(found)
     in_block = bytearray(n)
     firsts = [len(p.raw[j]) for _, j, _ in found if text[j][0] != "("]
-    edge = _percentile(firsts, 0.9, 60) + 6
+    edge = _percentile(firsts, 0.9, 60) + EDGE_MARGIN
     for cue, j, _ in found:
         a.cue[p.indent[cue]] += 1
         a.names[p.shapes[p.core[cue]][1]] += 1
@@ -281,7 +285,7 @@ def _profile(a: _Anchors, indent: list[int], caseless: bool) -> Profile:
     speech_side = []
     for s, x in zip(speech, action):
         total = s + x
-        speech_side.append(0 if total < 1 else 1 if s >= 5 * x else -1 if x >= 5 * s else 0)
+        speech_side.append(0 if total < 1 else 1 if s >= SIDE_RATIO * x else -1 if x >= SIDE_RATIO * s else 0)
     cue_side = [c >= 3 and c >= 2 * (s + x) for c, s, x in zip(cue, speech, action)]
     act_col = _mode(a.action, 0)
     dlg_col = _mode(a.first_speech, act_col)

@@ -43,6 +43,7 @@ from script2rp.parse.patterns import (
     split_dual_cue,
     split_inline_cue,
 )
+from script2rp.parse import profile
 from script2rp.parse.profile import Profile, learn
 
 __all__ = ["tag_lines", "form_tags", "tag", "paused_gc"]
@@ -283,7 +284,8 @@ class _Tagger:
     def _too_wide(self, i: int) -> bool:
         """A line past the usual right edge of speech, in a script whose action runs wider."""
         prof = self.prof
-        return prof.action_edge >= prof.dialogue_edge + 10 and len(self.p.raw[i]) > prof.dialogue_edge + 6
+        margin = profile.EDGE_MARGIN
+        return prof.action_edge >= prof.dialogue_edge + 10 and len(self.p.raw[i]) > prof.dialogue_edge + margin
 
     def _near_page_break(self, i: int) -> bool:
         """A blank line that only pads a page break does not end a speech."""
