@@ -61,7 +61,7 @@ def load(path: str | os.PathLike) -> TextForm:
     if kind == "pdf":
         from script2rp.ingest import pdf
 
-        return pdf.load(path)
+        return pdf.from_bytes(data, source)
     if kind == "fdx":
         from script2rp.ingest import fdx
 

@@ -1,4 +1,6 @@
-"""IMSDb-style HTML pages -> `TextForm`: the script is the text of the largest `<pre>`.
+"""HTML screenplays -> `TextForm`: pages exported by screenwriting tools are read by
+their element classes (`html_export`), every line typed; any other page (IMSDb and the
+like) is text to tag: the largest `<pre>`, else the body text.
 
 The standard library's `html.parser`, not BeautifulSoup or lxml: we need only the text
 inside `<pre>` (tags such as `<b>` around cues dropped, entities unescaped, whitespace
@@ -14,7 +16,9 @@ import re
 from html.parser import HTMLParser
 
 from script2rp.errors import ScreenplayError
-from script2rp.ingest.text import decode, read_bytes, split_lines
+from script2rp.ingest import html_export
+from script2rp.ingest.layout import render
+from script2rp.ingest.text import clean_line, decode, read_bytes, split_lines
 from script2rp.model import TextForm
 
 _BREAKS = {"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6"}
@@ -82,7 +86,14 @@ def extract(page: str) -> tuple[str, str | None]:
 
 
 def from_bytes(data: bytes, source: str) -> TextForm:
-    text, title = extract(decode(data, source))
+    page = decode(data, source)
+    exported = html_export.read(page)
+    if exported is not None:
+        elements, title = exported
+        lines, tags, dual = render(elements)
+        return TextForm(lines=[clean_line(ln) for ln in lines], source=source, format="html", tags=tags,
+                        dual=dual, title=title)
+    text, title = extract(page)
     lines = split_lines(text)
     if not any(ln.strip() for ln in lines):
         raise ScreenplayError(source, "HTML page holds no script text (empty <pre> and body)")

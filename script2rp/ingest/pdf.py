@@ -1,74 +1,124 @@
-"""PDF screenplays -> `TextForm` via pdfplumber (the `[pdf]` extra), layout kept.
+"""PDF screenplays -> `TextForm`, from the position of every word on the page.
 
-`extract_text(layout=True)` places characters on a grid: `x_density` points per column,
-`y_density` points per row. Screenplays are set in 12 pt Courier, 10 characters per inch
-(7.2 pt advance) and 6 lines per inch (12 pt), so x_density=7.2 and y_density=12 make
-one grid cell one typewriter cell: columns count from the page's left edge, so a
-standard page comes out with action at column 15 (1.5 in), dialogue 25, parentheticals
-31, cues 37 and transitions about 60, the same columns as an IMSDb text file, and each
-blank typed line stays one blank line. Pages are separated by a line holding a form
-feed; trailing whitespace is stripped and blank rows above and below each page's text
-are dropped.
+The words come from PDFium through pypdfium2 (the `[pdf]` extra): PDFium is Chrome's PDF
+engine, maintained, shipped in binary wheels for every platform (pypdfium2: Apache-2.0
+or BSD-3-Clause), and its text layer gives each character with its position. It
+replaced pdfplumber (pdfminer.six, pure Python), which cannot win on accuracy: both
+give the same characters at the same positions, and the accuracy comes from reading
+those positions (`pdf_layout`; on the 15 dev pairs, against pdfplumber's text grid:
+speech F1 96.3 -> 96.9, scene agreement 88.0 -> 92.1), while pdfplumber reads 22
+pages/s on a 2-core machine against several hundred here.
+
+Per page we take the page text in one call and one origin per word (the character
+calls are the cost: one per word instead of one per character keeps the reader fast).
+PDFium breaks lines itself but marks a hyphen it joins across a line end with U+FFFE:
+there the word ends, and the next one starts on the next line. Turned characters
+(diagonal watermarks) are skipped, judged once per line of PDFium's text; slanted ones
+(italics drawn with a shear) are kept.
 
 An encrypted PDF opens when it needs no password to read (owner-restricted only);
-one that needs a password, and one with no text layer (scanned pages), is a
-`ScreenplayError`.
+one that needs a password, a damaged one and one with no text layer (scanned pages)
+are a `ScreenplayError`.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import re
 
 from script2rp.errors import MissingDependency, ScreenplayError
-from script2rp.ingest.text import clean_line
+from script2rp.ingest.pdf_layout import PageWords, Word, lay_out
+from script2rp.ingest.text import read_bytes
 from script2rp.model import TextForm
 
-X_DENSITY = 7.2  # points per character column: Courier 12 pt, 10 cpi
-Y_DENSITY = 12.0  # points per row: 6 lines per inch
-PAGE_BREAK = "\f"
+_TOKEN = re.compile(r"\r\n|[^\s\ufffe]+")  # PDFium ends each line of its text with CR LF
+_HYPHEN_JOIN = "\ufffe"  # PDFium: a line-end hyphen it joined to the next line's word
+_PDFIUM_DETAIL = re.compile(r"PDFium: ([^)]*)")  # "Failed to load document (PDFium: Data format error)."
+_MIN_TEXT = 10  # characters below which a PDF has no usable text layer
+_TURNED = 0.1  # text turned off the horizontal (b/a of its matrix) is a watermark, not script
 
 
-def _trim_page(text: str) -> list[str]:
-    lines = [clean_line(ln) for ln in text.split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    start = next((i for i, ln in enumerate(lines) if ln), len(lines))
-    return lines[start:]
+def _pdfium():
+    try:
+        import pypdfium2
+        import pypdfium2.raw as raw
+    except ImportError:
+        raise MissingDependency("PDF input", "pdf", "pypdfium2") from None
+    return pypdfium2, raw
 
 
-def join_pages(pages: list[list[str]]) -> list[str]:
-    out: list[str] = []
-    for k, page in enumerate(pages):
-        if k:
-            out.append(PAGE_BREAK)
-        out.extend(page)
-    return out
+def _page_text(raw, textpage) -> str:
+    n = raw.FPDFText_CountChars(textpage)
+    if n <= 0:
+        return ""
+    buf = ctypes.create_string_buffer(2 * (n + 1))
+    raw.FPDFText_GetText(textpage, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
+    text = buf.raw[: 2 * n].decode("utf-16-le", errors="replace")
+    if len(text) != n:  # a character outside UTF-16's basic plane: index by character instead
+        text = "".join(chr(raw.FPDFText_GetUnicode(textpage, i) or 0xFFFD) for i in range(n))
+    return text
+
+
+def _page_words(raw, doc, index: int) -> PageWords:
+    page = raw.FPDF_LoadPage(doc, index)
+    if not page:
+        return PageWords(612.0, 792.0, [])
+    textpage = raw.FPDFText_LoadPage(page)
+    try:
+        width, height = raw.FPDF_GetPageWidthF(page), raw.FPDF_GetPageHeightF(page)
+        text = _page_text(raw, textpage)
+        x, y = ctypes.c_double(), ctypes.c_double()
+        xref, yref = ctypes.byref(x), ctypes.byref(y)
+        matrix = raw.FS_MATRIX()
+        mref = ctypes.byref(matrix)
+        origin, get_matrix = raw.FPDFText_GetCharOrigin, raw.FPDFText_GetMatrix
+        words = []
+        turned = None  # whether the current line of PDFium's text is turned; None: not known yet
+        for m in _TOKEN.finditer(text):
+            start, end = m.span()
+            if text[start] == "\r":
+                turned = None
+                continue
+            if turned is None:
+                turned = bool(get_matrix(textpage, start, mref)) and abs(matrix.b) > _TURNED * abs(matrix.a)
+            if turned:
+                continue
+            origin(textpage, start, xref, yref)
+            word = m.group()
+            if text[end : end + 1] == _HYPHEN_JOIN:
+                word += "-"
+            words.append(Word(x.value, height - y.value, word))
+        return PageWords(width, height, words)
+    finally:
+        raw.FPDFText_ClosePage(textpage)
+        raw.FPDF_ClosePage(page)
+
+
+def _open(pypdfium2, raw, data: bytes, source: str):
+    try:
+        return pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as e:
+        if getattr(e, "err_code", None) == raw.FPDF_ERR_PASSWORD or "password" in str(e).lower():
+            raise ScreenplayError(source, "encrypted PDF (needs a password to open)") from None
+        detail = _PDFIUM_DETAIL.search(str(e))
+        raise ScreenplayError(source, f"not a readable PDF (PDFium: {detail[1].lower() if detail else e})") from None
+
+
+def from_bytes(data: bytes, source: str) -> TextForm:
+    pypdfium2, raw = _pdfium()
+    doc = _open(pypdfium2, raw, data, source)
+    try:
+        pages = [_page_words(raw, doc.raw, k) for k in range(len(doc))]
+    except Exception as e:  # PDFium reports damage in page content as failures of these calls
+        raise ScreenplayError(source, f"not a readable PDF ({type(e).__name__}: {e})") from None
+    finally:
+        doc.close()
+    if sum(len(w.text) for page in pages for w in page.words) < _MIN_TEXT:
+        raise ScreenplayError(source, "no text layer (scanned or image-only PDF); run OCR first")
+    lines, hints, dual = lay_out(pages)
+    return TextForm(lines=lines, source=source, format="pdf", hints=hints, dual=dual)
 
 
 def load(path: str | os.PathLike) -> TextForm:
-    try:
-        import pdfplumber
-        from pdfplumber.utils.exceptions import PdfminerException
-    except ImportError:
-        raise MissingDependency("PDF input", "pdf", "pdfplumber") from None
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-
-    source = str(path)
-    if not os.path.isfile(path):
-        raise ScreenplayError(source, "no such file")
-    try:
-        with pdfplumber.open(path) as doc:
-            pages = [
-                _trim_page(p.extract_text(layout=True, x_density=X_DENSITY, y_density=Y_DENSITY) or "")
-                for p in doc.pages
-            ]
-    except PdfminerException as e:
-        cause = e.args[0] if e.args else e
-        if isinstance(cause, PDFPasswordIncorrect) or "password" in str(cause).lower():
-            raise ScreenplayError(source, "encrypted PDF (needs a password to open)") from None
-        raise ScreenplayError(source, f"not a readable PDF ({cause or type(cause).__name__})") from None
-    except Exception as e:  # pdfminer raises many kinds of errors on damaged files
-        raise ScreenplayError(source, f"not a readable PDF ({type(e).__name__}: {e})") from None
-    if sum(len(ln.strip()) for page in pages for ln in page) < 10:
-        raise ScreenplayError(source, "no text layer (scanned or image-only PDF); run OCR first")
-    return TextForm(lines=join_pages(pages), source=source, format="pdf")
+    return from_bytes(read_bytes(path), str(path))

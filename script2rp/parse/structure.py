@@ -46,6 +46,15 @@ Elements
   half of a dual pair is never rejoined. Dual: `form.dual` names cue lines opening the
   second half of a pair; that Dialogue and the one before it get `dual=True`.
 
+Codes (what the line kinds alone do not say)
+  A cue line that holds the start of its speech ("MARA  Listen to me.", "MARA: Listen.")
+  is a block by itself: the name is the cue, the rest the first speech line. A cue line
+  with two names side by side ("DIRK        TODD", dual dialogue typed in columns) gives
+  two Dialogues, both dual, each speech line cut at its gap nearest the right column. A
+  heading line right after a heading that is not a heading by itself ("... MINUTES" /
+  "LATER") continues it: one scene. An OMITTED heading ("SCENE 225 OMITTED") opens no
+  scene.
+
 Hyphenation
   Lines are joined with one space, except that a line ending in a hyphen directly after
   a lower-case letter, followed by a line starting lower case, is joined without a
@@ -70,6 +79,8 @@ from pathlib import Path
 from script2rp.model import Action, Dialogue, Element, Scene, Screenplay, TaggedLine, TextForm, Transition
 from script2rp.parse.cast import DEFAULT_MAIN_THRESHOLD, count_cast
 from script2rp.parse.names import has_contd, normalise_cue
+from script2rp.parse.patterns import OMITTED as _OMITTED
+from script2rp.parse.patterns import heading_strength, split_dual_cue, split_inline_cue
 
 __all__ = [
     "build_screenplay",
@@ -259,12 +270,13 @@ _CODE = {"character": "C", "dialogue": "D", "parenthetical": "P", "lyrics": "L",
          "page_marker": "M", "title_page": "F"}
 _KIND = {v: k for k, v in _CODE.items()}
 _TOKENS = re.compile(
-    r"""(?P<block>C[MFN]*[DPL](?:[BMFN]*[DPL])*)  # cue, speech; gaps only before more speech
+    r"""(?P<block>(?:C[MFN]*[DPL]|I)(?:[BMFN]*[DPL])*)  # cue, speech; gaps only before more speech
+      | (?P<dual>W[MFN]*[DPL](?:[BMFN]*[DPL])*)   # two cues side by side, two speeches in columns
       | (?P<action>[ADPLC](?:M*[ADPL])*)          # action; cue-less speech and a lone cue are action too
       | (?P<shot>S(?:M*S)*)
       | (?P<centered>c(?:M*c)*)
       | (?P<note>N(?:M*N)*)
-      | (?P<transition>T)""",  # H, B, M, F start no token: they are skipped
+      | (?P<transition>T)""",  # H, h, B, M, F start no token: they are skipped
     re.VERBOSE,
 )
 
@@ -277,15 +289,54 @@ def _action(codes: str, texts: list[str], a: int, b: int, kind: str) -> Action:
 def _block(codes: str, texts: list[str], a: int, b: int, dual: set[int]) -> _Block | None:
     """The dialogue block on lines [a, b), or None when the cue holds no speaker name."""
     raw = texts[a].strip()
+    first: list[str] = []
+    if codes[a] == "I":  # the cue's line holds the start of the speech
+        raw, speech = split_inline_cue(raw)  # type: ignore[misc]
+        first = [speech]
     speaker, extension = normalise_cue(raw)
     if not speaker:
         return None
     body = codes[a + 1 : b]
-    if body.count("D") == len(body):
-        return _Block(a, raw, speaker, extension, a in dual, b - 1, texts[a + 1 : b], None, [])
-    items = [(_KIND[c], texts[a + 1 + k]) for k, c in enumerate(body) if c in "DPL"]
+    if body.count("D") == len(body) and not (first and first[0][0] == "("):
+        return _Block(a, raw, speaker, extension, a in dual, b - 1, first + texts[a + 1 : b], None, [])
+    items = [("parenthetical" if t[0] == "(" else "dialogue", t) for t in first]
+    items += [(_KIND[c], texts[a + 1 + k]) for k, c in enumerate(body) if c in "DPL"]
     notes = [a + 1 + k for k, c in enumerate(body) if c == "N"]
     return _Block(a, raw, speaker, extension, a in dual, b - 1, None, items, notes)
+
+
+_GAP = re.compile(r"\S(\s{3,})(?=\S)")
+
+
+def _dual_blocks(codes: str, texts: list[str], a: int, b: int) -> tuple[_Block, _Block] | None:
+    """Side-by-side dual dialogue in plain text: the cue line holds both names, each speech
+    line both columns. Each line is cut at its gap nearest the right column."""
+    cue_line = texts[a]
+    names = split_dual_cue(cue_line.strip())
+    if not names:
+        return None
+    left_cue = len(cue_line) - len(cue_line.lstrip())
+    right_cue = cue_line.index(names[1], left_cue + len(names[0]))
+    body = [k for k in range(a + 1, b) if codes[k] in "DPL"]
+    starts = [len(texts[k]) - len(texts[k].lstrip()) for k in body]
+    left_col = min(starts, default=left_cue)
+    right_col = right_cue - (left_cue - left_col)  # the speech sits as far left of its cue
+    columns: tuple[list[tuple[str, str]], list[tuple[str, str]]] = ([], [])
+    for k in body:
+        line = texts[k].rstrip()
+        cut = min((m.end(1) for m in _GAP.finditer(line)), key=lambda e: abs(e - right_col), default=None)
+        if cut is None or abs(cut - right_col) > 12:
+            cut = 0 if len(line) - len(line.lstrip()) >= right_col - 3 else len(line)
+        for side, part in ((0, line[:cut].strip()), (1, line[cut:].strip())):
+            if part:
+                columns[side].append(("parenthetical" if part[0] == "(" else "dialogue", part))
+    blocks = []
+    for side, name in enumerate(names):
+        speaker, extension = normalise_cue(name)
+        if not speaker:
+            return None
+        blocks.append(_Block(a, name, speaker, extension, side == 1, b - 1, None, columns[side], []))
+    return blocks[0], blocks[1]
 
 
 def _rejoins(prev: _Block, block: _Block, codes: str, texts: list[str]) -> bool:
@@ -315,7 +366,13 @@ def _elements(codes: str, texts: list[str], start: int, end: int, dual: set[int]
     for m in _TOKENS.finditer(codes, start, end):
         a, b = m.span()
         kind = m.lastgroup
-        block = _block(codes, texts, a, b, dual) if kind == "block" else None
+        if kind == "dual" and (pair := _dual_blocks(codes, texts, a, b)):
+            if open_block is not None:
+                close_block(open_block)
+            close_block(pair[0])
+            open_block = pair[1]
+            continue
+        block = _block(codes, texts, a, b, dual) if kind in ("block", "dual") else None
         if block is not None and open_block is not None and _rejoins(open_block, block, codes, texts):
             open_block.extend(block)
             continue
@@ -350,21 +407,36 @@ def _kind_codes(kinds: Iterable[str]) -> str:
 
 
 def _codes(codes: str, texts: list[str]) -> str:
-    """The codes with a "(MORE)" the tagger left in a speech made page furniture."""
+    """The codes with what the line kinds alone do not say (see "Codes" in the module doc):
+    a "(MORE)" the tagger left in a speech is page furniture; a cue that holds its speech is
+    I, two cues side by side W; a heading's wrapped second line h; an OMITTED heading M."""
+    chars: dict[int, str] = {}
     joined = "\n".join(texts)
-    more, line, pos = [], 0, 0
+    line, pos = 0, 0
     for m in _MORE_IN_TEXT.finditer(joined):
         line += joined.count("\n", pos, m.start())
         pos = m.start()
-        more.append(line)
-    more = [i for i in more if i < len(texts) and _MORE_LINE.match(texts[i])]
-    if any(codes[i] in "DPL" for i in more):
-        chars = list(codes)
-        for i in more:
-            if chars[i] in "DPL":
-                chars[i] = "M"
-        codes = "".join(chars)
-    return codes
+        if line < len(texts) and codes[line] in "DPL" and _MORE_LINE.match(texts[line]):
+            chars[line] = "M"
+    for m in re.finditer("C", codes):
+        i = m.start()
+        t = texts[i].strip()
+        if "    " in t and split_dual_cue(t):
+            chars[i] = "W"
+        elif t != t.upper() and split_inline_cue(t):
+            chars[i] = "I"
+    for m in re.finditer("H", codes):
+        i = m.start()
+        if _OMITTED.match(clean_heading(texts[i])):
+            chars[i] = "M"
+        elif i and codes[i - 1] == "H" and heading_strength(clean_heading(texts[i])) < 2:
+            chars[i] = "h"  # "... MINUTES" / "LATER": one heading over two lines
+    if not chars:
+        return codes
+    out = list(codes)
+    for i, c in chars.items():
+        out[i] = c
+    return "".join(out)
 
 
 @dataclass
@@ -463,7 +535,8 @@ def build_from_kinds(
         segments.append(_Segment(0, None, None, prologue, size(0, bounds[0])))
     for h, nxt in zip(bounds, bounds[1:]):
         elements = _elements(codes, texts, h + 1, nxt, form.dual)
-        segments.append(_Segment(len(segments), clean_heading(texts[h]), h, elements, size(h, nxt)))
+        heading = texts[h] if codes[h + 1 : h + 2] != "h" else texts[h] + " " + texts[h + 1]
+        segments.append(_Segment(len(segments), clean_heading(heading), h, elements, size(h, nxt)))
     scenes = _merge(segments, min_scene_lines)
     characters, merges = count_cast(scenes, main_threshold, codes=raw_codes)
     return Screenplay(

@@ -1,358 +1,64 @@
 """Tag every physical line of a screenplay's text form.
 
-Hand-written rules, not a library: no maintained Python package tags raw screenplay
-text (IMSDb dumps, PDF text) line by line; the published parsers are either research
-code tied to one dataset or readers of well-formed Fountain. The rules here follow how a
-reader finds the structure of a typed script:
+Hand-written rules driven by a learned per-script layout, not a library and not a
+per-line classifier: no maintained Python package tags raw screenplay text (IMSDb dumps,
+PDF text) line by line, and a learned model over every line costs more than the parse
+budget (the whole parse must run at >= 5 MB/s in pure Python; see
+`benchmarks/parse_speed.py`). The rules follow how a reader finds the structure of a
+typed script:
 
-1. Page furniture first, by pattern alone (page numbers, CONTINUED, (MORE), revision
-   headers, lone asterisks): it can sit anywhere, even inside a speech.
-2. Layout: each script has its own indentation columns. We learn them per script from
-   lines that are unambiguous (a capitalised short line directly followed by an indented
-   line is a cue; the lines after cues give the dialogue column; long lines give the
-   action column and the width of action vs dialogue).
-3. Sequence: a cue opens a dialogue block; lines of the block are dialogue or
-   parenthetical until a blank line or a return to the action column.
+1. Page furniture first, by pattern and by repetition (`lines.py`): page numbers,
+   CONTINUED, (MORE), running headers and draft stamps can sit anywhere, even inside a
+   speech, and never end one.
+2. Layout (`profile.py`): each script's columns and what each holds are learned from its
+   unambiguous lines, so no column is a constant here.
+3. Text (`patterns.py`): headings, transitions, shots and name-shaped lines by their words.
+4. Sequence: a cue opens a dialogue block; its lines are dialogue or parenthetical until
+   a blank line or a line the profile puts in another column. A cue is a name-shaped
+   line whose next line reads as speech in this script's layout.
 
-Every decision is local and linear in the number of lines, so tagging runs at several
-MB/s in pure Python.
+Every decision is local and linear in the number of lines. Nothing is kept between calls:
+each call learns its own profile, and memo tables live only for that call.
 """
 
 from __future__ import annotations
 
 import gc
 import re
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import lru_cache
-from operator import sub
 
 from script2rp.model import LineType, TaggedLine, TextForm
-
-# --- page furniture -----------------------------------------------------------------
-_SCENE_NO = r"[A-Z]{0,2}\d{1,4}[A-Z]{0,3}"
-_PAGE_MARKER = re.compile(
-    r"""^(?:
-        (?:page\s*|p\.\s*)?-?\s*\d{1,4}[A-Z]{0,2}(?:\s*-\s*\d{1,4}[A-Z]{0,2})?\s*\.?\s*-?  # 12. | 78A. | 75-78. | p. 70 | - 5 -
-      | \d{1,4}\s*/\s*\d{1,4}                                   # 12/120
-      | \(?\s*(?:MORE|CONTINUED|CONT'D|CONT’D|CONTINUING)\s*\)?\s*:?(?:\s*\(\d+\))?   # (MORE) (CONTINUED) CONTINUED: (2)
-      | """ + _SCENE_NO + r"""\s+(?:CONTINUED|OMITTED|OMIT)\s*:?\s*(?:\(\d+\))?\s*(?:""" + _SCENE_NO + r""")?\s*\**  # 65 CONTINUED: 65
-      | (?:CONTINUED|OMITTED)\s*:?\s*(?:\(\d+\))?\s*(?:""" + _SCENE_NO + r""")?
-      | \*+                                                      # revision asterisks alone
-      | (?:FINAL\s+)?(?:SHOOTING\s+)?(?:DRAFT|SCRIPT)\s*[-:]?\s*\d{1,2}[/.]\d{1,2}[/.]\d{2,4}
-    )$""",
-    re.IGNORECASE | re.VERBOSE,
+from script2rp.parse.lines import Lines, double_spaced
+from script2rp.parse.patterns import (
+    HEADING_KW,
+    HONORIFIC,
+    SCENE_NO,
+    SHOT,
+    TIME_ONLY,
+    SENTENCE_END,
+    TRANSITION,
+    WORD,
+    is_transition,
+    split_dual_cue,
+    split_inline_cue,
 )
-# Cheap pre-check so the page-marker pattern runs on few lines.
-_MARKER_HINT = re.compile(r"[\d(*-]|.\d|(?i:page|p\.|more|cont|omit|final|shoot|draft|scrip)")
-_REVISION = re.compile(
-    r"\b(?:white|blue|pink|yellow|green|goldenrod|buff|salmon|cherry|tan|gold|grey|gray)\s+(?:rev(?:ision|ised|s)?\.?|pages?)\b"
-    r"|\brevis(?:ed|ion)s?\b.*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4})"
-    r"|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b.*\s\d{1,3}[A-Z]?\.$",
-    re.IGNORECASE,
-)
+from script2rp.parse import profile
+from script2rp.parse.profile import Profile, learn
 
-# --- headings, transitions, shots ----------------------------------------------------
-_HEADING_KW = re.compile(
-    r"^(?:INT\.?\s*/\s*EXT|EXT\.?\s*/\s*INT|I\s*/\s*E|E\s*/\s*I|INT|EXT|EST|INTERIOR|EXTERIOR)\b\.?(?!')",
-    re.IGNORECASE,
-)
-_TIME_OF_DAY = (
-    r"(?:(?:LATE|EARLY|MID|NEXT|THAT|SAME|LATER THAT)[ -])?(?:DAY|NIGHT|MORNING|EVENING|AFTERNOON|DUSK|DAWN|SUNSET|SUNRISE|"
-    r"NOON|MIDNIGHT|LATER|MOMENTS? LATER|A (?:LITTLE|BIT|MOMENT|WHILE) LATER|(?:A )?(?:FEW )?(?:MINUTES?|HOURS?|SECONDS?) LATER|CONTINUOUS|SAME|"
-    r"SAME TIME|PRESENT|MAGIC HOUR|TWILIGHT|DAYTIME|NIGHTTIME)"
-)
-_HEADING_NO_KW = re.compile(
-    r"^(?:-+\s*)?[A-Z0-9][A-Z0-9 .,'’&/#()-]*?\s?(?:-|--|–|—)\s*" + _TIME_OF_DAY + r"\b[^a-z]{0,60}$"
-)
-_SEGMENT = re.compile(
-    r"^(?:(?:BEGIN|START|END)\s+(?:OF\s+)?)?(?:MONTAGE|SERIES OF SHOTS|FLASHBACK|FLASH ?BACK|DREAM SEQUENCE)\b"
-    r"|^(?:BACK TO (?:PRESENT|THE PRESENT|REALITY))\b",
-)
-_TRANSITION = re.compile(
-    r"^[A-Z][A-Z .'’-]*\bTO:$"  # CUT TO:, SMASH CUT TO:, BACK TO:
-    r"|^(?:FADE|CUT|DISSOLVE|SMASH|MATCH|JUMP|TIME|WIPE|IRIS|SHOCK|FLASH)\b[A-Z .'’-]{0,25}[:.]?$"
-    r"|^(?:THE END|END CREDITS|ROLL CREDITS|INTERCUT(?: WITH)?:?)\.?$"
-)
-_SHOT = re.compile(
-    r"^(?:ANGLE(?:\s+ON)?|CLOSE(?:\s*-?\s*UP|\s+ON|\s+SHOT)?|EXTREME CLOSE|ECU|CU|INSERT|WIDE(?:\s+ON|\s+SHOT|\s+ANGLE)?|"
-    r"REVERSE(?:\s+ANGLE)?|TRACKING(?:\s+SHOT)?|AERIAL(?:\s+SHOT)?|ESTABLISHING(?:\s+SHOT)?|MEDIUM(?:\s+SHOT)?|"
-    r"TWO SHOT|OVER THE SHOULDER|POV|BACK ON|ON THE|PAN(?:\s+TO)?|MOVING|HIGH ANGLE|LOW ANGLE|FAVORING|NEW ANGLE|"
-    r"SLOW MOTION|SPLIT SCREEN|OMITTED)\b"
-    r"|\bPOV\b"
-)
+__all__ = ["tag_lines", "form_tags", "tag", "paused_gc"]
 
-# --- cues ------------------------------------------------------------------------------
-_EXTENSIONS = re.compile(r"\s*\([^()]*\)?")
-_CUE_NAME = re.compile(r"^(?:M[ac]|O'|D')?[A-Z0-9][A-Z0-9 .,'’&#/-]*(?:M[ac][A-Z][A-Z0-9 .'’-]*)?$")
-_SENTENCE_END = re.compile(r"[!?;,]$|[a-z]\.$")
-_DUAL_SPLIT = re.compile(r"\S\s{4,}\S")
-_TRAILING_NOISE = re.compile(r"(?:\s+\*+|\s+" + _SCENE_NO + r"\s*\**)$")
-_LEADING_SCENE_NO = re.compile(r"^" + _SCENE_NO + r"\s+(?=\S)")
-_NUMBERED = re.compile(r"^(" + _SCENE_NO + r")\s+\S.*\S\s+\1\s*\**$")
-_TRAILING_LETTER = re.compile(r"(?<=\S)\s{4,}[A-Za-z]$")
-_WORD = re.compile(r"[A-Za-z0-9]")
+_NUMBERED = re.compile(r"^(" + SCENE_NO + r")\.?\s+\S.*\S\s+\1\.?\s*\**$")
+_INLINE_CUE = re.compile(r"^([A-Z][A-Z0-9 .'’#-]{0,30}?[A-Z0-9.](?:\s*\([^()]{1,20}\))?)(?::\s*|\s{2,})(?=\S)(.*[a-z].*)$")
+_LOWER_INLINE = re.compile(r"^([^\W\d][\w.'’ -]{0,30}?)(?::\s*|\s{2,})(\S.*)$")
+_TRANSITION_WORDS = frozenset("CUT FADE DISSOLVE WIPE SMASH MATCH JUMP TIME HARD SNAP QUICK SLOW CROSS".split())
+_SENTENCE_STOP = re.compile(r"[.!?]['\"”’)]?$")
+_SPEECH_KINDS = frozenset(("dialogue", "parenthetical", "lyrics"))
 
-BLANK: LineType = "blank"
+OUT, CUE, SPEECH, AFTER = 0, 1, 2, 3  # outside dialogue, after a cue, inside speech, blank after speech
 
 
-@dataclass(slots=True)
-class Layout:
-    """Indentation columns learned from one script (character columns of the text form)."""
-
-    action: int
-    dialogue: int
-    cue: int
-    dialogue_width: int  # usual right edge of dialogue lines
-    action_width: int
-    indented: bool  # cues/dialogue sit right of the action column
-    names: frozenset[str] = frozenset()  # recurring cue-like lines: speaker names in any case
-    lower_cues: bool = False  # cues are not capitalised: recognise them by layout alone
-    caseless: bool = False  # the whole script is in one case: capitals carry no signal
-
-
-def _strip_core(text: str) -> str:
-    if not (text[-1] in "0123456789*" or text[0].isdigit() or text[1:2].isdigit() or text[2:4].isdigit()):
-        return text
-    core = _TRAILING_NOISE.sub("", text)
-    core = _LEADING_SCENE_NO.sub("", core) if core != text or _LEADING_SCENE_NO.match(text) else core
-    return core.strip()
-
-
-def is_page_marker(text: str) -> bool:
-    if (len(text) <= 45 or "   " in text) and _MARKER_HINT.match(text) and _PAGE_MARKER.match(text):
-        return True
-    if len(text) >= 90 or not (
-        text[-1].isdigit() or "evis" in text or "EVIS" in text or (text[-1] == "." and text[-2:-1].isdigit())
-    ):
-        return False
-    # Each branch of _REVISION needs "rev", "page" (any case) or a final period.
-    if text[-1] != ".":
-        low = text.lower()
-        if "rev" not in low and "page" not in low:
-            return False
-    return bool(_REVISION.search(text))
-
-
-# Whole-document candidate scans. Each pattern starts with a newline, so the regex engine
-# skips from line to line at C speed; only the few lines found get the per-line checks
-# (`_strip_core`, `is_page_marker`, watermark letters). Line ends are scanned in the
-# reversed text, so those patterns start with a newline too. Each pattern finds a
-# superset of the lines its checks can change.
-_CAND_START = re.compile(r"\n(?:[^\n]{0,3}\d|[(*-]|[^\W\d_](?=\n))")
-# The words of `_MARKER_HINT`, run on the lower-cased text (much faster than IGNORECASE);
-# the IGNORECASE form only for text holding a letter lower() folds differently.
-_CAND_WORD = re.compile(r"\n(?:page|p\.|more|cont|omit|final|shoot|draft|scrip)")
-_CAND_WORD_ANY_CASE = re.compile(_CAND_WORD.pattern, re.IGNORECASE)
-_CAND_END = re.compile(r"\n(?:[\d*]|\.\d|[A-Za-z] [^\S\n]{3})")  # reversed: ends in a digit, *, ".5", "    x"
-
-
-def _hit_lines(pattern: re.Pattern[str], wrapped: str, inside: bool = False) -> list[int]:
-    """Indices of the lines whose leading newline a match of `pattern` starts at (with
-    `inside`: the lines a match starts in), in `wrapped` = "\\n" + "\\n".join(lines) + "\\n"."""
-    out: list[int] = []
-    line = -1 if inside else 0
-    pos = 0
-    count = wrapped.count
-    for m in pattern.finditer(wrapped):
-        s = m.start()
-        line += count("\n", pos, s)
-        pos = s
-        out.append(line)
-    return out
-
-
-class _Prepped:
-    """Per-line features as parallel lists: no object per line, this is the hot path.
-
-    raw: tabs expanded, right-stripped (a trailing watermark letter removed); text:
-    stripped; indent; core: text without scene numbers and revision marks; furniture:
-    page number, CONTINUED, (MORE), revision header...; debris: a stray letter from a PDF
-    watermark (layout-wise a blank line, tagged page_marker).
-    """
-
-    __slots__ = ("raw", "text", "indent", "core", "furniture", "debris")
-
-    def __init__(self, lines: list[str]) -> None:
-        joined = "\n".join(lines)
-        if joined.count("\n") != len(lines) - 1 and lines:  # newlines inside lines: not ours to split
-            lines = [line.replace("\n", " ") for line in lines]
-            joined = "\n".join(lines)
-        if "\t" in joined:
-            lines = [line.expandtabs(8) for line in lines]
-        raw = [line.rstrip() for line in lines]
-        text = [r.lstrip() for r in raw]
-        n = len(text)
-        wrapped = "\n" + "\n".join(text) + "\n"
-        ends = [n - 1 - i for i in _hit_lines(_CAND_END, wrapped[::-1])]
-        cands = set(_hit_lines(_CAND_START, wrapped))
-        if "ı" in wrapped or "İ" in wrapped or "ſ" in wrapped:  # fold like IGNORECASE does
-            cands.update(_hit_lines(_CAND_WORD_ANY_CASE, wrapped))
-        else:
-            cands.update(_hit_lines(_CAND_WORD, wrapped.lower()))
-        for i in ends:
-            r = raw[i]
-            if len(r) > 8 and r[-2] == " " and r[-1].isalpha():
-                r = raw[i] = _TRAILING_LETTER.sub("", r)
-                text[i] = r.lstrip()
-        cands.update(ends)
-        for word in ("evis", "EVIS"):  # one literal at a time: much faster than an alternation
-            if word in wrapped:
-                cands.update(_hit_lines(re.compile(word), wrapped, inside=True))
-        indent = list(map(sub, map(len, raw), map(len, text)))
-        core = text[:]
-        furniture = [False] * n
-        debris = [False] * n
-        for i in cands:
-            t = text[i]
-            if not t:
-                continue
-            if len(t) == 1 and t.isalpha():
-                debris[i] = furniture[i] = True
-            else:
-                core[i] = _strip_core(t)
-                furniture[i] = is_page_marker(t)
-        self.raw, self.text, self.indent, self.core = raw, text, indent, core
-        self.furniture, self.debris = furniture, debris
-
-
-@lru_cache(maxsize=16384)
-def cue_name(core: str) -> str | None:
-    """The name part of a plausible character cue, or None."""
-    name = _EXTENSIONS.sub("", core).strip().rstrip(":").strip().lstrip("@").rstrip("^").strip()
-    if not name or len(name) > 38 or len(name.split()) > 5 or not _WORD.search(name):
-        return None
-    if ")" in name and "(" not in core:  # "AWAY)": the end of a parenthetical broken over lines
-        return None
-    if name.replace(" ", "").replace(".", "").replace("#", "").isdigit():
-        return None
-    return name
-
-
-@lru_cache(maxsize=8192)
-def _looks_like_cue_caps(core: str) -> bool:
-    name = cue_name(core)
-    if name is None or not _CUE_NAME.match(name) or _SENTENCE_END.search(name):
-        return False
-    if name.endswith(".") and not re.search(r"\b(?:DR|MR|MRS|MS|ST|JR|SR|LT|SGT|CAPT|COL|GEN|PROF|REV|NO)\.$", name):
-        return False
-    return not (_TRANSITION.match(core) or _HEADING_KW.match(core) or _SHOT.match(name))
-
-
-@lru_cache(maxsize=8192)
-def _caps_cue(core: str) -> bool:
-    """A capitalised cue; the extension may be in any case: JOHN (cont'd), McCLANE (V.O.)."""
-    name = cue_name(core)
-    return name is not None and (name.isupper() or name.startswith("Mc")) and _looks_like_cue_caps(core)
-
-
-@lru_cache(maxsize=8192)
-def _looks_like_cue_lower(core: str) -> bool:
-    """A cue in an all-lower-case script: a short name, no sentence punctuation."""
-    name = cue_name(core)
-    return (
-        name is not None
-        and len(name.split()) <= 4
-        and name[0].isalpha()
-        and not _SENTENCE_END.search(name)
-        and not name.endswith(".")
-        and not core.startswith("(")
-    )
-
-
-@lru_cache(maxsize=8192)
-def _looks_like_cue_any_case(core: str) -> bool:
-    """A cue in a script whose cues are not capitalised: short, no sentence punctuation."""
-    name = cue_name(core)
-    if name is None or len(name.split()) > 3 or _SENTENCE_END.search(name) or name.endswith("."):
-        return False
-    if core.startswith("(") or not name[0].isalpha():
-        return False
-    words = name.split()
-    return all(w[0].isupper() or w[0].isdigit() or w in ("of", "the", "de", "van", "von") for w in words)
-
-
-def is_scene_heading(core: str) -> bool:
-    if _HEADING_KW.match(core):
-        rest = _HEADING_KW.sub("", core, count=1)
-        # "INT." alone, or followed by a place; reject sentences like "Interior design is..."
-        return not rest or rest[0] in " .-/–—:" and len(core) < 120
-    upper = core.upper()
-    if core == upper and (_HEADING_NO_KW.match(core) or (_SEGMENT.match(core) and len(core) <= 45)):
-        return True
-    return False
-
-
-def _mode(values: list[int], default: int) -> int:
-    if not values:
-        return default
-    return Counter(values).most_common(1)[0][0]
-
-
-def _percentile(values: list[int], q: float, default: int) -> int:
-    if not values:
-        return default
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
-
-
-def learn_layout(p: _Prepped) -> Layout:
-    """Learn a script's columns from its unambiguous lines (one pass over line pairs)."""
-    texts, cores, indents, raws, furniture = p.text, p.core, p.indent, p.raw, p.furniture
-    n = len(texts)
-    lens = list(map(len, texts))
-    upper = list(map(str.isupper, texts))
-    caseless = sum(upper) <= 2 + 0.002 * n
-    other_cue = _looks_like_cue_lower if caseless else _looks_like_cue_any_case
-    long_ind = [ind for ind, k, up in zip(indents, lens, upper) if k >= 45 and not up]
-    speech_of_caps: list[int] = []  # indices of likely cues
-    speech_of_lower: list[int] = []
-    standalone: Counter[str] = Counter()
-    # Only a non-blank line followed by a non-blank line can be a cue; below, a short one
-    # or one followed by a line further left.
-    clens = list(map(len, cores))
-    pairs = zip(lens, lens[1:], clens, indents, indents[1:])
-    for i in [i for i, (a, b, c, x, y) in enumerate(pairs) if a and b and (c <= 30 or y < x)]:
-        core = cores[i]
-        caps = None
-        if len(core) <= 30:
-            caps = _caps_cue(core)
-            if caps or ((i == 0 or not lens[i - 1]) and other_cue(core)):
-                standalone[cue_name(core).upper()] += 1
-        ind = indents[i]
-        nind = indents[i + 1]
-        if nind >= ind or furniture[i] or furniture[i + 1]:
-            continue
-        if caps if caps is not None else _caps_cue(core):
-            speech_of_caps.append(i)
-        elif ind >= 12 and nind <= ind - 4 and _looks_like_cue_lower(core):
-            speech_of_lower.append(i)
-    # A script whose cues are all in lower case: trust layout alone.
-    lower_cues = caseless or (len(speech_of_caps) < 3 and len(speech_of_lower) >= 3)
-    cue_ind, dlg_ind, dlg_end = [], [], []
-    for i in speech_of_lower if lower_cues else speech_of_caps:
-        cue_ind.append(indents[i])
-        j = i + 1
-        while j < n and texts[j] and texts[j][0] != "(" and j < i + 4:
-            if not furniture[j]:
-                dlg_ind.append(indents[j])
-                dlg_end.append(len(raws[j]))
-            j += 1
-    action = _percentile(long_ind, 0.1, 0) if long_ind else 0
-    action = _mode([v for v in long_ind if v <= action + 2], action)
-    dialogue = _mode(dlg_ind, action)
-    cue = _mode(cue_ind, dialogue + 10)
-    dialogue_width = _percentile(dlg_end, 0.9, 60)
-    others = [len(r) for r, ind, k, up in zip(raws, indents, lens, upper) if k > 20 and ind <= action + 1 and not up]
-    action_width = _percentile(others, 0.9, 75)
-    indented = cue > action + 4 and len(cue_ind) >= 3
-    names = frozenset(name for name, k in standalone.items() if k >= 2)
-    return Layout(action, dialogue, cue, dialogue_width, action_width, indented, names, lower_cues, caseless)
-
-
-def _paren_outside(text: str, open_at_start: bool) -> tuple[str, bool]:
+def paren_outside(text: str, open_at_start: bool) -> tuple[str, bool]:
     """Text outside parentheses, and whether a parenthesis is still open at the end."""
     if not open_at_start and "(" not in text:
         return text, False
@@ -368,250 +74,468 @@ def _paren_outside(text: str, open_at_start: bool) -> tuple[str, bool]:
     return "".join(outside), depth > 0
 
 
-def tag_lines(lines: list[str]) -> list[LineType]:
-    """One tag per input line. Never raises on any text."""
-    p = _Prepped(lines)
-    layout = learn_layout(p)
-    texts, indents, cores, raws, furniture, debris = p.text, p.indent, p.core, p.raw, p.furniture, p.debris
-    n = len(texts)
-    tags: list[LineType] = ["blank"] * n
-    names = layout.names
-    indented, lower_cues, caseless = layout.indented, layout.lower_cues, layout.caseless
-    col_action, col_dialogue, col_cue = layout.action, layout.dialogue, layout.cue
+class _Tagger:
+    """One script's tagging pass: the line facts, the profile and the sequence state."""
 
-    def _known_name(core: str) -> bool:
-        return bool(names) and len(core) <= 40 and (cue_name(core) or "").upper() in names
+    def __init__(self, lines: list[str], hints: dict[int, LineType]) -> None:
+        self.p = p = Lines(lines, frozenset(i for i, k in hints.items() if k == "page_marker"))
+        self.prof: Profile = learn(p)
+        self.hints = {i: k for i, k in hints.items() if k != "page_marker" and 0 <= i < p.n}
+        self.tags: list[LineType] = ["blank"] * p.n
+        self.state = OUT
+        self.block_indent: int | None = None
+        self.paren_open = False
+        self.prev_heading = False
+        self.seen_structure = False
+        self.cue_gap = 0
+        self.inline_at: int | None = None
+        prof = self.prof
+        self.any_case = prof.caseless or prof.title_cues  # a cue may be typed in any case
 
-    def _follows_transition(i: int) -> bool:
-        j = i - 1
-        while j >= 0 and (not texts[j] or furniture[j]) and j > i - 6:
-            j -= 1
-        return j >= 0 and tags[j] == "transition"
+    # --- the pass -------------------------------------------------------------------------
 
-    def near_page_break(i: int) -> bool:
+    def run(self) -> list[LineType]:
+        p, tags, hints = self.p, self.tags, self.hints
+        text, furniture, debris = p.text, p.furniture, p.debris
+        plain = self._plain()
+        for i in range(p.n):
+            t = text[i]
+            if not t:
+                if self.state:
+                    self._blank(i)
+                self.prev_heading = False
+            elif debris[i]:
+                tags[i] = "page_marker"
+                self._blank(i)
+            elif furniture[i]:
+                tags[i] = "page_marker"
+                self.block_indent = None  # a speech may go on after a page break at another indent
+            elif hints and i in hints:
+                self._hinted(i, hints[i])
+            elif plain[i]:
+                if self.state in (CUE, SPEECH) and (self.paren_open or self._continues(i)):
+                    self._dialogue(i)
+                else:
+                    self.state, self.block_indent, self.prev_heading = OUT, None, False
+                    tags[i] = "action" if self.seen_structure else "title_page"
+            elif not (self.state and self._speech(i)):
+                self._outside(i)
+        self._untitle_prologue()
+        return tags
+
+    def _plain(self) -> list[bool]:
+        """Lines whose text rules out a cue, heading or transition (mixed case, not opening
+        with a heading keyword, a parenthesis, a scene number or a name this script uses),
+        so only the dialogue block around them decides. Most lines are plain; this keeps
+        the per-line work of the pass small."""
+        p, prof = self.p, self.prof
+        if self.any_case:
+            return [False] * p.n
+        starts = prof.first_words | _TRANSITION_WORDS
+        inline = bool(prof.inline_names)
+        cue_col = [bool(prof.indented and prof.cue_at(x)) for x in range(max(p.indent, default=0) + 1)]
+        return [
+            len(c) >= 4
+            and c == t
+            and c[0] not in "IiEe("
+            and not c[:3].isupper()
+            and not (inline and c[1:2].isupper())
+            and not cue_col[x]
+            and not c.isupper()
+            and (len(c) > 50 or c.count(" ") > 4 and "(" not in c and "  " not in c or c[:2] != "Mc" and c.split(None, 1)[0].upper() not in starts)
+            for t, c, x in zip(p.text, p.core, p.indent)
+        ]
+
+    def _blank(self, i: int) -> None:
+        if self.state == SPEECH:
+            if not (self._near_page_break(i) and self._speech_runs_on(i)) and not (
+                self.paren_open and self._closes_paren(i)
+            ):
+                self.state = AFTER
+                self.paren_open = False
+        elif self.state == CUE:
+            self.cue_gap += 1
+            if self.cue_gap > 1 and not self._near_page_break(i):
+                self.state = OUT
+        self.prev_heading = False
+
+    def _hinted(self, i: int, kind: LineType) -> None:
+        """A line the reader typed from the file itself: keep it, and let it set the context."""
+        self.tags[i] = kind
+        self.paren_open = False
+        if kind == "character":
+            self._open_block()
+        elif kind in _SPEECH_KINDS:
+            self.state = SPEECH
+            if self.block_indent is None:
+                self.block_indent = self.p.indent[i]
+        else:
+            self.state, self.block_indent = OUT, None
+            self.prev_heading = kind == "scene_heading"
+            self.seen_structure = self.seen_structure or kind in ("scene_heading", "transition")
+
+    def _open_block(self) -> None:
+        self.state, self.block_indent, self.paren_open, self.cue_gap = CUE, None, False, 0
+        self.seen_structure = True
+        if self.inline_at is not None:  # the speech began on the cue's line
+            self.state = SPEECH if self.inline_at >= 0 else OUT
+            self.block_indent, self.inline_at = self.inline_at, None
+
+
+    # --- inside a dialogue block ------------------------------------------------------------
+
+    def _speech(self, i: int) -> bool:
+        """Tag line i as part of the open dialogue block; False when the block has ended."""
+        p, prof, tags = self.p, self.prof, self.tags
+        t = p.text[i]
+        x = p.indent[i]
+        if self.state == AFTER:  # a blank line ended the speech; "(beat)" after it resumes it
+            self.state = OUT
+            if not (t[0] == "(" and (prof.speech_at(x) == 1 or x > prof.action + 3)):
+                return False
+            self.state = CUE
+        if self.paren_open or t[0] == "(":
+            self._parenthetical(i)
+            return True
+        core = p.core[i]
+        upper_core = core.upper()
+        if self._numbered(i) or (core == upper_core or prof.caseless) and (
+            TRANSITION.match(upper_core) or self.p.heading(upper_core) == 2
+        ):
+            self.state, self.block_indent = OUT, None
+            return False
+        b = self.block_indent
+        if self.state != CUE and (
+            (b is None or x > b + 3 or self._known_start(core)) and self._is_cue(i) or self._inline_cue(i)
+        ):
+            tags[i] = "character"
+            self._open_block()
+            return True
+        if not self._continues(i):
+            self.state, self.block_indent = OUT, None
+            return False
+        self._dialogue(i)
+        return True
+
+    def _known_start(self, core: str) -> bool:
+        """Does the line start like a known name (so it may be the next cue, in any case)?"""
+        return core.split(None, 1)[0].upper().rstrip(":") in self.prof.first_words and self.p.shape(core)[1] in self.prof.names
+
+    def _continues(self, i: int) -> bool:
+        """Is line i (not a cue, heading or parenthetical) still the open block's speech?"""
+        if self.state == CUE:
+            return True  # the cue was taken because this line reads as its speech
+        prof = self.prof
+        x = self.p.indent[i]
+        b = self.block_indent
+        if b is None:
+            return prof.speech_at(x) != -1 or not prof.indented
+        if abs(x - b) <= 1:
+            return not self._too_wide(i)
+        side = prof.speech_at(x)
+        if side:
+            return side == 1
+        return x >= b - 2 and not self._too_wide(i)
+
+    def _dialogue(self, i: int) -> None:
+        t = self.p.text[i]
+        self.tags[i] = "dialogue"
+        if self.paren_open:
+            self._parenthetical(i)
+            return
+        self.paren_open = "(" in t and paren_outside(t, False)[1] and self._paren_closes_ahead(i)
+        if self.block_indent is None:
+            self.block_indent = self.p.indent[i]
+        self.state = SPEECH
+
+    def _parenthetical(self, i: int) -> None:
+        t = self.p.text[i]
+        outside, still_open = paren_outside(t, self.paren_open)
+        if WORD.search(outside):
+            self.tags[i] = "dialogue"
+            if self.block_indent is None:
+                self.block_indent = self.p.indent[i]
+        else:
+            self.tags[i] = "parenthetical"
+        self.state = SPEECH
+        # A parenthesis left open closes at the end of its line unless a closing one follows
+        # in the same paragraph: "((beat)" must not swallow the rest of the script.
+        self.paren_open = still_open and self._paren_closes_ahead(i)
+
+    def _paren_closes_ahead(self, i: int) -> bool:
+        p = self.p
+        text, furniture = p.text, p.furniture
+        for j in range(i + 1, min(p.n, i + 14)):
+            t = text[j]
+            if furniture[j]:
+                continue
+            if not t:
+                if self._near_page_break(j) or self._closes_paren(j):
+                    continue
+                return False
+            close = t.find(")")
+            opening = t.find("(")
+            if close >= 0 and (opening < 0 or close < opening):
+                return True
+            if opening >= 0:
+                return False
+        return False
+
+    def _too_wide(self, i: int) -> bool:
+        """A line past the usual right edge of speech, in a script whose action runs wider."""
+        prof = self.prof
+        margin = profile.EDGE_MARGIN
+        return prof.action_edge >= prof.dialogue_edge + 10 and len(self.p.raw[i]) > prof.dialogue_edge + margin
+
+    def _near_page_break(self, i: int) -> bool:
         """A blank line that only pads a page break does not end a speech."""
+        p = self.p
+        text, furniture, debris = p.text, p.furniture, p.debris
         for step in (-1, 1):
             j = i + step
-            while 0 <= j < n and not texts[j] and abs(j - i) < 4:
+            while 0 <= j < p.n and not text[j] and abs(j - i) < 4:
                 j += step
-            if 0 <= j < n and furniture[j] and not debris[j]:
+            if 0 <= j < p.n and furniture[j] and not debris[j]:
                 return True
         return False
 
-    def closes_paren(i: int) -> bool:
+    def _speech_runs_on(self, i: int) -> bool:
+        """Does a speech go on over the page break at blank line i? Where speech and action
+        share a column, only when its last line stops mid-sentence; elsewhere the column
+        of the next line decides."""
+        p, prof = self.p, self.prof
+        if prof.speech_at(prof.dialogue) == 1 and prof.dialogue != prof.action:
+            return True
+        j = i - 1
+        while j > 0 and (not p.text[j] or p.furniture[j]):
+            j -= 1
+        return self.tags[j] != "dialogue" or not _SENTENCE_STOP.search(p.core[j])
+
+    def _closes_paren(self, i: int) -> bool:
         """A blank line inside a parenthetical broken over lines: "(notices something down",
         "", "BELOW)". The line after closes it: the speech goes on."""
+        p = self.p
         j = i + 1
-        while j < n and not texts[j] and j < i + 3:
+        while j < p.n and not p.text[j] and j < i + 3:
             j += 1
-        if j >= n or not texts[j] or furniture[j]:
+        if j >= p.n or not p.text[j] or p.furniture[j]:
             return False
-        t = texts[j]
+        t = p.text[j]
         close = t.find(")")
-        return close >= 0 and "(" not in t[:close] and (not indented or indents[j] > col_action + 3)
+        return close >= 0 and "(" not in t[:close] and (not self.prof.indented or p.indent[j] > self.prof.action + 3)
 
-    def is_cue(i: int) -> bool:
-        core = cores[i]
-        if len(core) > 60:
-            return False
-        ind = indents[i]
-        if indented:
-            if ind < col_dialogue + 3 or ind < col_action + 5 or ind > col_cue + 25:
-                return False
-        elif not (_caps_cue(core) or _known_name(core)):
-            return False
+    # --- cues ---------------------------------------------------------------------------------
+
+    def _next_content(self, i: int) -> tuple[int, int]:
+        """The next line that is neither blank nor furniture, and the blank lines before it
+        (-1, 0 at the end of the script)."""
+        p = self.p
+        text, furniture = p.text, p.furniture
+        gap = 0
+        paged = False  # blank lines around a page break do not count
         j = i + 1
-        if j >= n:
+        while j < p.n and j < i + 8:
+            if not text[j]:
+                gap += 1
+            elif not furniture[j]:
+                return j, 0 if paged else gap
+            else:
+                paged = True
+            j += 1
+        return -1, gap
+
+    def _is_cue(self, i: int) -> bool:
+        """A name-shaped line whose next line reads as speech in this script's layout."""
+        p, prof = self.p, self.prof
+        core = p.core[i]
+        if len(core) > 60 or not (core[:3].isupper() or core[:2] == "Mc" or self.any_case):
+            # Not capitalised: a cue only if it starts like a known name (or the script says
+            # any case will do); this skips the name test for most speech and action lines.
+            first = core.split(None, 1)[0].upper() if core else ""
+            if first not in prof.first_words and not (prof.indented and prof.cue_at(p.indent[i])):
+                return False
+        shape, name = self.p.shape(core)
+        if not shape:
+            return self._is_dual_cue(i)
+        known = name in prof.names or name in prof.inline_names
+        x = p.indent[i]
+        if (
+            shape != 1
+            and not known
+            and not (prof.caseless and shape == 3)
+            and not (shape == 2 and (prof.title_cues or HONORIFIC.match(core)))
+        ):
+            if not (prof.indented and prof.cue_at(x)):
+                return False  # a lower-case name: only where this script puts its cues
+        if prof.indented and x <= max(prof.dialogue, prof.action) + 2 and not (prof.cue_at(x) or known):
             return False
-        k = j
-        if not texts[j] or furniture[j]:
-            # Some scripts put a blank line (or a page break) between a cue and its speech.
-            while k < n and (not texts[k] or furniture[k]) and k < j + 3:
-                k += 1
-            if k >= n or k == j + 3:
-                return False
-            if not (texts[k][0] == "(" or (indented and abs(indents[k] - col_dialogue) <= 2 and indents[k] < ind)):
-                return False
-            if not _caps_cue(core) and not (
-                indented and abs(ind - col_cue) <= 8 and _looks_like_cue_any_case(core)
-            ):
-                return False
-        nxt = texts[k]
-        if indented:
-            if nxt and indents[k] >= ind + 8 and nxt[0] != "(":
-                return False
-            if _caps_cue(core):
-                upper = core.upper()
-                return _looks_like_cue_caps(upper) and not _TRANSITION.match(upper)
-            near = abs(ind - col_cue) <= 8
-            if lower_cues:
-                return near and _looks_like_cue_lower(core)
-            return near and _looks_like_cue_any_case(core)
-        # Flat layout: capitalised short line directly followed by text.
-        if _known_name(core):
+        j, gap = self._next_content(i)
+        if j < 0:
+            return False
+        nt = p.text[j]
+        if gap > (1 if prof.gap_after_cue or nt[0] == "(" else 0):
+            return False
+        if nt[0] == "(":
             return True
-        if not _caps_cue(core):
+        ncore = p.core[j]
+        nupper = ncore == ncore.upper()
+        if nupper and (self.p.heading(ncore) == 2 or TRANSITION.match(ncore)):
             return False
-        if nxt.isupper() and nxt[0] != "(" and len(nxt) < 40:
-            return False  # two caps lines in a row in a flat script: headings or shouted action
+        y = p.indent[j]
+        if prof.indented:
+            if y > x - 3:
+                return False  # centred display text: the next line is no further left
+            if prof.speech_at(y) == -1 and y < prof.dialogue - 1:
+                # A line at the action column: speech only under a known name (a page typed
+                # with its speech flush left), never under a caps line before action.
+                return known and not gap and not nupper
+            return not gap or abs(y - prof.dialogue) <= 2 or prof.speech_at(y) == 1
+        if nupper and len(nt) < 40 and not (self.p.shape(ncore)[0] == 0 and SENTENCE_END.search(nt)):
+            return False  # two capitalised lines in a row in a flat script: headings, shouted action
+        if prof.inline_layout and not known and not y > x + 3:
+            return False  # cues share their line with the speech here: a caps line alone is action
+        return known or self.seen_structure  # on a title page, only a name that recurs
+
+    def _inline_cue(self, i: int) -> bool:
+        """A cue with its speech on the same line, in a script that writes them so."""
+        prof = self.prof
+        t = self.p.text[i]
+        if not prof.inline_names:
+            return False
+        if t[:1].islower():  # a known name typed in lower case ("frank   Freeze!")
+            m = _LOWER_INLINE.match(t)
+            if not m or m.group(1).upper() not in prof.inline_names:
+                return False
+            split = (m.group(1), m.group(2))
+        elif not t[1:2].isupper() or not (split := split_inline_cue(t)):
+            return False
+        elif not prof.inline_layout and self.p.shape(split[0])[1] not in prof.inline_names:
+            return False
+        p = self.p
+        x = p.indent[i]
+        hanging = i + 1 < p.n and p.text[i + 1] and x < p.indent[i + 1] <= x + t.index(split[1]) + 1
+        # Where the speech's next lines sit; where speeches hang, a line back at the name's
+        # column is not speech (-1: the speech ends on this line).
+        self.inline_at = p.indent[i + 1] if hanging else -1 if prof.inline_hanging else x
         return True
 
-    # 0 outside dialogue, 1 expecting speech after a cue, 2 inside speech, 3 blank after speech
-    state = 0
-    block_indent: int | None = None
-    same_columns = indented and abs(col_dialogue - col_action) <= 2
-    speech_gap = indented and col_dialogue > col_action + 3
-    dialogue_edge = layout.dialogue_width + 6
-    paren_open = False
-    prev_heading = False
-    seen_structure = False
-    for i, text in enumerate(texts):
-        if not text or debris[i]:
-            if text:
-                tags[i] = "page_marker"
-            if state == 2 and not near_page_break(i) and not (paren_open and closes_paren(i)):
-                state = 3
-                paren_open = False
-            prev_heading = False
-            continue
-        if furniture[i]:
-            tags[i] = "page_marker"
-            block_indent = None  # a speech may go on after a page break at another indent
-            continue
-        core = cores[i]
-        if caseless:
+    def _is_dual_cue(self, i: int) -> bool:
+        """Two cues side by side ("DIRK        TODD"): the start of dual dialogue in plain text."""
+        core = self.p.core[i]
+        if "    " not in core or not core[:2].isupper() or not split_dual_cue(core):
+            return False
+        j, gap = self._next_content(i)
+        return j >= 0 and gap == 0 and self.p.indent[j] < self.p.indent[i]
+
+    # --- outside a dialogue block -------------------------------------------------------------
+
+    def _outside(self, i: int) -> None:
+        p, prof, tags = self.p, self.prof, self.tags
+        t, core, x = p.text[i], p.core[i], p.indent[i]
+        if prof.caseless:
             core = core.upper()
-            upper_core = core
-        else:
-            upper_core = core.upper()
-        is_upper = core == upper_core
-        ind = indents[i]
-
-        if state == 3:  # a blank line ended a speech; "(beat)" after it resumes the speech
-            state = 0
-            if text[0] == "(" and col_action + 3 < ind < col_cue + 8:
-                state = 1
-        if state:
-            if paren_open or text[0] == "(":
-                outside, paren_open = _paren_outside(text, paren_open)
-                if _WORD.search(outside):
-                    tags[i] = "dialogue"
-                    state = 2
-                    if block_indent is None:
-                        block_indent = ind
-                else:
-                    tags[i] = "parenthetical"
-                continue
-            if is_upper and (block_indent is None or ind != block_indent):
-                if _TRANSITION.match(core) or (_HEADING_KW.match(core) and is_scene_heading(core)):
-                    state, block_indent, paren_open = 0, None, False
-                    if _TRANSITION.match(core):
-                        tags[i] = "transition"
-                        prev_heading = False
-                    else:
-                        tags[i] = "scene_heading"
-                        prev_heading = True
-                    continue
-            if (
-                block_indent is None or ind > block_indent + 3 or (names and len(core) <= 40 and _known_name(core))
-            ) and is_cue(i):
-                tags[i] = "character"
-                state, block_indent = 1, None
-                continue
-            if state == 1 or block_indent is None:
-                speech = not (speech_gap and ind <= col_action + 2)
-            else:
-                speech = ind >= block_indent - 2 and not (same_columns and len(raws[i]) > dialogue_edge)
-            if speech and not (not indented and core.isupper() and is_scene_heading(core)):
-                tags[i] = "dialogue"
-                paren_open = "(" in text and _paren_outside(text, False)[1]
-                if block_indent is None:
-                    block_indent = ind
-                state = 2
-                continue
-            state = 0
-            paren_open = False
-
-        if (
-            text[0] != core[0]
-            and is_upper
-            and _NUMBERED.match(text)
-            and (len(core) <= 45 or _HEADING_NO_KW.match(core))
-            and not _SHOT.search(core)
-        ):
-            tags[i] = "scene_heading"  # numbered on both sides: a production heading
-            prev_heading = True
-            seen_structure = True
-            continue
-        if (
-            (is_upper or core[0] in "IiEeİı")
-            and is_scene_heading(core)
-            and (not indented or ind < col_dialogue + 3 or is_upper)
-        ):
-            tags[i] = "scene_heading"
-            prev_heading = True
-            seen_structure = True
-            continue
-        if prev_heading and is_upper and i > 0 and texts[i - 1] and ind == indents[i - 1]:
-            tags[i] = "scene_heading"  # heading wrapped onto a second line
-            continue
-        prev_heading = False
-        if is_upper:
-            if _TRANSITION.match(core.rstrip()):
-                tags[i] = "transition"
-                seen_structure = True
-                continue
-            if (
-                len(core) <= 60
-                and not _SENTENCE_END.search(core)
-                and not core.endswith(".")
-                and _follows_transition(i)
-                and not is_cue(i)
-            ):
-                tags[i] = "scene_heading"  # the line a transition cuts to is a place, INT./EXT. or not
-                prev_heading = True
-                continue
-        if (
-            len(cores[i]) <= 60
-            and (not indented or col_dialogue + 3 <= ind <= col_cue + 25 and ind >= col_action + 5)
-            and is_cue(i)
-        ):
+        is_upper = core == core.upper()
+        kind = self._structural(i, t, core, x, is_upper)
+        if kind is not None:
+            tags[i] = kind
+            self.prev_heading = kind == "scene_heading"
+            self.seen_structure = True
+            return
+        if self._is_cue(i) or self._inline_cue(i):
             tags[i] = "character"
-            state, block_indent = 1, None
-            paren_open = False
-            seen_structure = True
-            continue
-        if not seen_structure:
+            self._open_block()
+            self.prev_heading = False
+            return
+        strength = self.p.heading(core) if is_upper else 0
+        if strength or self._continues_heading(i, is_upper) or self._after_transition(i, core, is_upper):
+            tags[i] = "scene_heading"
+            self.prev_heading = self.seen_structure = True
+            return
+        self.prev_heading = False
+        if not self.seen_structure:
             tags[i] = "title_page"
-            continue
-        if is_upper and _SHOT.search(core):
+        elif is_upper and SHOT.search(core):
             tags[i] = "shot"
-            continue
-        tags[i] = "action"
+        else:
+            tags[i] = "action"
 
-    _untitle_prologue(tags, texts)
+    def _structural(self, i: int, t: str, core: str, x: int, is_upper: bool) -> LineType | None:
+        """Headings and transitions the text alone proves."""
+        prof = self.prof
+        if self._numbered(i):
+            return "scene_heading"
+        if is_transition(core, is_upper) and (is_upper or x > prof.action + 10 or len(core) <= 12):
+            return "transition"
+        if (is_upper or core[0] in "IiEeİı") and self.p.heading(core) == 2:
+            if not (prof.indented and x >= prof.dialogue + 3 and not is_upper):
+                return "scene_heading"
+        return None
+
+    def _numbered(self, i: int) -> bool:
+        """Numbered on both sides: a production heading, whatever its case."""
+        p = self.p
+        t, core = p.text[i], p.core[i]
+        if t[0] == core[0] or not _NUMBERED.match(t) or SHOT.search(core.upper()):
+            return False
+        return len(core) <= 45 and not SENTENCE_END.search(core) or self.p.heading(core.upper()) > 0
+
+    def _continues_heading(self, i: int, is_upper: bool) -> bool:
+        """A heading wrapped onto the next line ("... MINUTES" / "LATER")."""
+        p = self.p
+        if not (self.prev_heading and is_upper and i > 0 and p.text[i - 1]) or abs(p.indent[i] - p.indent[i - 1]) > 2:
+            return False
+        core = p.core[i]
+        if TIME_ONLY.match(core):
+            return True
+        wrapped = p.core[i - 1][-1] in ",-/" or len(p.raw[i - 1]) >= self.prof.action_edge - 12
+        return wrapped and len(core) <= 30 and ":" not in core
+
+    def _after_transition(self, i: int, core: str, is_upper: bool) -> bool:
+        """The line a transition cuts to is a place, INT./EXT. or not."""
+        if not is_upper or len(core) > 60 or SENTENCE_END.search(core) or core.endswith("."):
+            return False
+        p = self.p
+        j = i - 1
+        while j >= 0 and (not p.text[j] or p.furniture[j]) and j > i - 6:
+            j -= 1
+        return j >= 0 and self.tags[j] == "transition" and not SHOT.match(core)
+
+    def _untitle_prologue(self) -> None:
+        """Lines before the first structural line are title page only if they look like one.
+
+        A script that opens straight on action (no title page, no FADE IN) would otherwise
+        lose its first paragraph to the title page.
+        """
+        tags, texts = self.tags, self.p.text
+        if "title_page" not in tags:
+            return
+        first = next((i for i, t in enumerate(tags) if t not in ("title_page", "blank", "page_marker")), len(tags))
+        head = [i for i in range(first) if tags[i] == "title_page"]
+        long_prose = [i for i in head if len(texts[i]) > 50 and not texts[i].isupper()]
+        # Title pages are short centred lines; a run of long prose lines is opening action.
+        if len(long_prose) >= 2:
+            for i in head:
+                if i >= long_prose[0]:
+                    tags[i] = "action"
+
+
+def tag_lines(lines: list[str], hints: dict[int, LineType] | None = None) -> list[LineType]:
+    """One tag per input line; `hints` are types known from the file (kept as given). Never
+    raises on any text."""
+    tagger = _Tagger(lines, hints or {})
+    keep = double_spaced(tagger.p.lens)
+    if keep is None:
+        return tagger.run()
+    # Double-spaced: tag the script without its lone blank lines, then put them back.
+    where = {old: new for new, old in enumerate(keep)}
+    inner = _Tagger([lines[i] for i in keep], {where[i]: k for i, k in (hints or {}).items() if i in where}).run()
+    tags: list[LineType] = ["blank"] * len(lines)
+    for new, old in enumerate(keep):
+        tags[old] = inner[new]
+    for i, kind in (hints or {}).items():
+        if 0 <= i < len(tags):
+            tags[i] = kind
     return tags
-
-
-def _untitle_prologue(tags: list[LineType], texts: list[str]) -> None:
-    """Lines before the first structural line are title page only if they look like one.
-
-    A script that opens straight on action (no title page, no FADE IN) would otherwise
-    lose its first paragraph to the title page.
-    """
-    if "title_page" not in tags:
-        return
-    first = next((i for i, t in enumerate(tags) if t not in ("title_page", "blank", "page_marker")), len(tags))
-    head = [i for i in range(first) if tags[i] == "title_page"]
-    if not head:
-        return
-    long_prose = [i for i in head if len(texts[i]) > 50 and not texts[i].isupper()]
-    # Title pages are short centred lines; a run of long prose lines is opening action.
-    if len(long_prose) >= 2:
-        start = long_prose[0]
-        for i in head:
-            if i >= start:
-                tags[i] = "action"
 
 
 @contextmanager
@@ -634,14 +558,11 @@ def paused_gc() -> Iterator[None]:
 
 def form_tags(form: TextForm) -> list[LineType]:
     """The tags of a text form: the element types its source format carries when it has them
-    all, else the tagger's, with the reader's `hints` kept."""
+    all, else the tagger's, with the reader's `hints` kept and used as context (a hinted
+    page marker inside a speech does not end it; a hinted cue opens a block)."""
     if form.tags is not None:
         return form.tags
-    tags = tag_lines(form.lines)
-    for index, kind in form.hints.items():
-        if 0 <= index < len(tags):
-            tags[index] = kind
-    return tags
+    return tag_lines(form.lines, form.hints)
 
 
 def tag(form: TextForm) -> list[TaggedLine]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("pdfplumber")
+pytest.importorskip("pypdfium2")
 fpdf = pytest.importorskip("fpdf")
 
 from script2rp.errors import MissingDependency, ScreenplayError  # noqa: E402
@@ -109,8 +109,8 @@ def test_pdf_named_txt_is_detected(tmp_path):
     assert load(p).format == "pdf"
 
 
-def test_missing_pdfplumber_names_the_extra(tmp_path, monkeypatch):
+def test_missing_pypdfium2_names_the_extra(tmp_path, monkeypatch):
     p = make_pdf(tmp_path / "s.pdf", [PAGE_1])
-    monkeypatch.setitem(sys.modules, "pdfplumber", None)  # as if the extra were not installed
+    monkeypatch.setitem(sys.modules, "pypdfium2", None)  # as if the extra were not installed
     with pytest.raises(MissingDependency, match=r"script2rp\[pdf\]"):
         load(p)

@@ -1,0 +1,174 @@
+"""Per-line facts the tagger needs, computed once per script as parallel lists.
+
+raw: tabs expanded, right-stripped, right-margin marks removed (a PDF watermark letter, a
+revision asterisk); text: stripped; indent; core: text without scene numbers and revision
+marks; furniture: page number, CONTINUED, (MORE), revision header, footer, or a line that
+repeats on every page with the page number in it (a running header, a draft stamp);
+debris: a stray letter from a PDF watermark (layout-wise a blank line).
+
+Speed: no object per line, and most per-line checks run only on the few lines a
+whole-document regex scan finds (each scan pattern starts with a newline, so the regex
+engine skips from line to line at C speed). Line ends are scanned in the reversed text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from operator import sub
+
+from script2rp.parse.patterns import SCENE_NO, STAMP, heading_strength, is_page_marker, name_shape
+
+_TRAILING_NOISE = re.compile(r"(?:\s+\*+|(?<=[^\s*])\*+|\s+" + SCENE_NO + r"\.?\s*\**)$")
+_LEADING_SCENE_NO = re.compile(r"^" + SCENE_NO + r"\.?\s+(?=\S)")
+_TRAILING_LETTER = re.compile(r"(?<=\S)\s{4,}[A-Za-z]$")
+_DIGITS = re.compile(r"\d+")
+
+_CAND_START = re.compile(r"\n(?:[^\n]{0,3}\d|[(*-]|[^\W\d_](?=\n))")
+# The words of the page-marker pre-check, on the lower-cased text (much faster than
+# IGNORECASE); the IGNORECASE form only for text holding a letter lower() folds differently.
+_CAND_WORD = re.compile(r"\n(?:page|p\.|p a|more|cont|final|shoot|draft|scrip)")
+_CAND_WORD_ANY_CASE = re.compile(_CAND_WORD.pattern, re.IGNORECASE)
+_CAND_END = re.compile(r"\n(?:[\d*]|\.\d|[A-Za-z] [^\S\n]{3})")  # reversed: ends in a digit, *, ".5", "    x"
+_MARGIN = 60  # a trailing asterisk glued to text at or past this column is a revision mark
+
+
+def hit_lines(pattern: re.Pattern[str], wrapped: str, inside: bool = False) -> list[int]:
+    """Indices of the lines whose leading newline a match of `pattern` starts at (with
+    `inside`: the lines a match starts in), in `wrapped` = "\\n" + "\\n".join(lines) + "\\n"."""
+    out: list[int] = []
+    line = -1 if inside else 0
+    pos = 0
+    count = wrapped.count
+    for m in pattern.finditer(wrapped):
+        s = m.start()
+        line += count("\n", pos, s)
+        pos = s
+        out.append(line)
+    return out
+
+
+def strip_core(text: str) -> str:
+    """The line without scene numbers on either side and revision asterisks."""
+    if not (text[-1] in "0123456789*." or text[0].isdigit() or text[1:2].isdigit() or text[2:4].isdigit()):
+        return text
+    core = _TRAILING_NOISE.sub("", _TRAILING_NOISE.sub("", text))
+    if core != text or _LEADING_SCENE_NO.match(text):
+        core = _LEADING_SCENE_NO.sub("", _LEADING_SCENE_NO.sub("", core, count=1), count=1)
+    return core.strip() or text
+
+
+class Lines:
+    """The parallel per-line lists (see the module doc)."""
+
+    __slots__ = ("raw", "text", "indent", "core", "furniture", "debris", "n", "shapes", "headings", "lens")
+
+    def __init__(self, lines: list[str], page_markers: frozenset[int] = frozenset()) -> None:
+        joined = "\n".join(lines)
+        if joined.count("\n") != len(lines) - 1 and lines:  # newlines inside lines: not ours to split
+            lines = [line.replace("\n", " ") for line in lines]
+            joined = "\n".join(lines)
+        if "\t" in joined:
+            lines = [line.expandtabs(8) for line in lines]
+        raw = [line.rstrip() for line in lines]
+        text = [r.lstrip() for r in raw]
+        n = self.n = len(text)
+        wrapped = "\n" + "\n".join(text) + "\n"
+        ends = [n - 1 - i for i in hit_lines(_CAND_END, wrapped[::-1])]
+        cands = set(hit_lines(_CAND_START, wrapped))
+        if "ı" in wrapped or "İ" in wrapped or "ſ" in wrapped:  # fold like IGNORECASE does
+            cands.update(hit_lines(_CAND_WORD_ANY_CASE, wrapped))
+        else:
+            cands.update(hit_lines(_CAND_WORD, wrapped.lower()))
+        for i in ends:
+            r = raw[i]
+            if len(r) > 8 and r[-2] == " " and r[-1].isalpha():
+                r = raw[i] = _TRAILING_LETTER.sub("", r)
+                text[i] = r.lstrip()
+            elif r[-1] == "*" and len(r) > _MARGIN and r[-2] != "*":
+                r = raw[i] = r.rstrip("*").rstrip() or r
+                text[i] = r.lstrip()
+        cands.update(ends)
+        for word in ("evis", "EVIS"):  # one literal at a time: much faster than an alternation
+            if word in wrapped:
+                cands.update(hit_lines(re.compile(word), wrapped, inside=True))
+        self.indent = list(map(sub, map(len, raw), map(len, text)))
+        core = text[:]
+        furniture = [False] * n
+        debris = [False] * n
+        for i in cands:
+            t = text[i]
+            if not t:
+                continue
+            if len(t) == 1 and t.isalpha():
+                debris[i] = furniture[i] = True
+            else:
+                core[i] = strip_core(t)
+                furniture[i] = is_page_marker(t)
+        for i in page_markers:
+            if 0 <= i < n and text[i]:
+                furniture[i] = True
+        for i in _running_lines(text, core, furniture, cands):
+            furniture[i] = True
+        self.raw, self.text, self.core, self.furniture, self.debris = raw, text, core, furniture, debris
+        self.lens = list(map(len, text))
+        # Memos for this script only: core -> name_shape(core), heading_strength(core).
+        self.shapes: dict[str, tuple[int, str]] = {}
+        self.headings: dict[str, int] = {}
+
+    def heading(self, core: str) -> int:
+        got = self.headings.get(core)
+        if got is None:
+            got = self.headings[core] = heading_strength(core)
+        return got
+
+    def shape(self, core: str) -> tuple[int, str]:
+        got = self.shapes.get(core)
+        if got is None:
+            got = self.shapes[core] = name_shape(core)
+        return got
+
+
+def _running_lines(text: list[str], core: list[str], furniture: list[bool], cands: set[int]) -> list[int]:
+    """Running headers, footers and draft stamps: a line that recurs on page after page,
+    either with a number that counts up (the page number: "A Legal Mind 51.") or
+    unchanged and dated or marked as a draft ("GREEN AMENDED 18/04/10"). Scene headings
+    recur with rising scene numbers too, so they never count."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i in cands:
+        t = text[i]
+        if t and not furniture[i] and 6 <= len(t) <= 90 and t[0] != "(" and not heading_strength(core[i]):
+            groups[_DIGITS.sub("#", " ".join(t.lower().split()))].append(i)
+    out: list[int] = []
+    for key, idx in groups.items():
+        if len(idx) < 4 or "#" not in key or not any(c.isalpha() for c in key):
+            continue
+        idx.sort()
+        numbers = [tuple(map(int, _DIGITS.findall(text[i]))) for i in idx]
+        distinct = len(set(numbers))
+        rising = sum(a <= b for a, b in zip(numbers, numbers[1:]))
+        if distinct == 1:
+            if len(idx) >= 4 and STAMP.search(text[idx[0]]):
+                out += idx
+        elif len(idx) >= 6 and distinct >= 5 and rising >= 0.8 * (len(idx) - 1):
+            out += idx
+    return out
+
+
+def double_spaced(lens: list[int]) -> list[int] | None:
+    """The lines to keep when a script is double-spaced (a blank line after every line, so
+    one blank line means nothing and two or more end a paragraph): every line but the lone
+    blank lines. None for an ordinary script."""
+    n = len(lens)
+    content = n - lens.count(0)
+    if content < 20 or n - content < 0.9 * content:
+        return None
+    followed = sum(1 for a, b in zip(lens, lens[1:]) if a and not b)
+    if followed < 0.85 * content:
+        return None
+    # Paragraphs end with two or more blank lines; a script of one-line paragraphs (every
+    # line followed by one blank line) is not double-spaced.
+    wide = sum(1 for a, b, c in zip(lens, lens[1:], lens[2:]) if a and not b and not c)
+    if wide < 0.25 * followed:
+        return None
+    return [i for i in range(n) if lens[i] or (0 < i < n - 1 and not (lens[i - 1] and lens[i + 1]))]

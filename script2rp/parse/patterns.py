@@ -1,0 +1,220 @@
+"""What a single screenplay line can be, from its text alone: page furniture, scene headings,
+transitions, shots, cue names.
+
+Pure functions of one line, no per-script state (that is `profile.py`): the tagger asks
+these first and lets the script's own layout decide what the text cannot.
+"""
+
+from __future__ import annotations
+
+import re
+
+SCENE_NO = r"[A-Z]{0,2}\d{1,4}[A-Z]{0,3}"
+
+# --- page furniture -----------------------------------------------------------------
+_PAGE_MARKER = re.compile(
+    r"""^(?:
+        (?:page\s*|p\.\s*)?-?\s*\d{1,4}[A-Z]{0,2}(?:\s*-\s*\d{1,4}[A-Z]{0,2})?\s*\.?\s*-?  # 12. | 78A. | 75-78. | p. 70 | - 5 -
+      | (?:page\s*)?\d{1,4}\s*(?:/|of)\s*\d{1,4}                # 12/120 | Page 12 of 120
+      | \d{1,4}\s*\|\s*p\s?a\s?g\s?e                            # 49 | P a g e
+      | p\s?a\s?g\s?e\s*\|?\s*\d{1,4}                           # Page | 49
+      | \(?\s*(?:MORE|CONTINUED|CONT'D|CONT’D|CONTINUING)\s*\)?\s*:?(?:\s*\(\d+\))?   # (MORE) (CONTINUED) CONTINUED: (2)
+      | """ + SCENE_NO + r"""\s+CONTINUED\s*:?\s*(?:\(\d+\))?\s*(?:""" + SCENE_NO + r""")?\s*\**  # 65 CONTINUED: 65
+      | CONTINUED\s*:?\s*(?:\(\d+\))?\s*(?:""" + SCENE_NO + r""")?
+      | \*+                                                      # revision asterisks alone
+      | (?:FINAL\s+)?(?:SHOOTING\s+)?(?:DRAFT|SCRIPT)\s*[-:]?\s*\d{1,2}[/.]\d{1,2}[/.]\d{2,4}
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Cheap pre-check so the page-marker pattern runs on few lines.
+_MARKER_HINT = re.compile(r"[\d(*-]|.\d|(?i:page|p\.|p a|more|cont|final|shoot|draft|scrip)")
+_REVISION = re.compile(
+    r"\b(?:white|blue|pink|yellow|green|goldenrod|buff|salmon|cherry|tan|gold|grey|gray)\s+(?:rev(?:ision|ised|s)?\.?|pages?)\b"
+    r"|\brevis(?:ed|ion)s?\b.*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4})"
+    r"|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b.*\s\d{1,3}[A-Z]?\.$",
+    re.IGNORECASE,
+)
+# A draft stamp or running header: a date, or a draft/revision word with a number.
+STAMP = re.compile(
+    r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(?:draft|revision|revised|rev\.|script|amended)\b", re.IGNORECASE
+)
+
+
+def is_page_marker(text: str) -> bool:
+    """Page numbers, CONTINUED, (MORE), revision headers, page footers: by pattern alone."""
+    if (len(text) <= 45 or "   " in text) and _MARKER_HINT.match(text) and _PAGE_MARKER.match(text):
+        return True
+    if len(text) >= 90 or not (
+        text[-1].isdigit() or "evis" in text or "EVIS" in text or (text[-1] == "." and text[-2:-1].isdigit())
+    ):
+        return False
+    # Each branch of _REVISION needs "rev", "page" (any case) or a final period.
+    if text[-1] != ".":
+        low = text.lower()
+        if "rev" not in low and "page" not in low:
+            return False
+    return bool(_REVISION.search(text))
+
+
+# --- scene headings --------------------------------------------------------------------
+HEADING_KW = re.compile(
+    r"^(?:INT\.?\s*/\s*EXT|EXT\.?\s*/\s*INT|I\s*/\s*E|E\s*/\s*I|INT|EXT|EST|INTERIOR|EXTERIOR)\b\.?(?!')",
+    re.IGNORECASE,
+)
+_TIME = (
+    r"(?:(?:LATE|EARLY|MID|NEXT|THAT|SAME|LATER THAT|THE NEXT|THE FOLLOWING|FOLLOWING)[ -])?"
+    r"(?:DAY|NIGHT|MORNING|EVENING|AFTERNOON|DUSK|DAWN|SUNSET|SUNRISE|"
+    r"NOON|MIDNIGHT|LATER|MOMENTS? LATER|A (?:LITTLE|BIT|MOMENT|WHILE) LATER|(?:A )?(?:FEW )?(?:MINUTES?|HOURS?|SECONDS?) LATER|"
+    r"CONTINUOUS|SAME|SAME TIME|PRESENT|MAGIC HOUR|TWILIGHT|DAYTIME|NIGHTTIME|NIGHTFALL|DAYBREAK|LATER ON)"
+)
+_HEADING_NO_KW = re.compile(
+    r"^(?:-+\s*)?[A-Z0-9][A-Z0-9 .,'’&/#()-]*?\s?(?:-|--|–|—)\s*" + _TIME + r"\b[^a-z]{0,60}$"
+)
+# A heading that is only a time ("LATER:", "- THE NEXT MORNING -") or only a sub-location
+# set off by dashes ("- SECOND FLOOR -").
+TIME_ONLY = re.compile(r"^(?:[-–—]+\s*)?" + _TIME + r"\s*(?:[-–—:.]+)?$")
+_SUB_LOCATION = re.compile(r"^[-–—]+\s*[A-Z0-9][A-Z0-9 .,'’&/#-]{1,40}?\s*[-–—]+$")
+# Continental: number, place, then INT./EXT. and the time ("65. ON THE SET. INT. DAY. 1994").
+_CONTINENTAL = re.compile(r"^(?:\d{1,4}[A-Z]?\.?\s+)?[A-Z0-9][^a-z]{0,80}?[ .,/-](?:INT|EXT|INT/EXT|EXT/INT)\.(?:\s|$)[^a-z]*$")
+OMITTED = re.compile(r"^(?:SCENES?\s+)?" + SCENE_NO + r"(?:\s*(?:-|,|AND|&)\s*" + SCENE_NO + r")*\.?\s+OMIT(?:TED)?\b.*$"
+                      r"|^OMIT(?:TED)?\s*(?:" + SCENE_NO + r")?$")
+_LOCATION_WORD = re.compile(r"\b(?:INTERIOR|EXTERIOR|INT\.|EXT\.)(?:\s|$)")
+_SEGMENT = re.compile(
+    r"^(?:(?:BEGIN|START|END)\s+(?:OF\s+)?)?(?:MONTAGE|SERIES OF SHOTS|FLASHBACK|FLASH ?BACK|DREAM SEQUENCE)\b"
+    r"|^(?:BACK TO (?:PRESENT|THE PRESENT|REALITY))\b",
+)
+
+
+def heading_strength(core: str) -> int:
+    """2: a scene heading by its text alone (`core`: scene numbers and revision marks
+    removed); 1: a heading unless the layout says otherwise (a lone time, sub-location or
+    segment title: "DAWN" may be a speaker); 0: not a heading."""
+    if HEADING_KW.match(core):
+        rest = HEADING_KW.sub("", core, count=1)
+        # "INT." alone, or followed by a place; reject sentences like "Interior design is..."
+        return 2 if not rest or rest[0] in " .-/–—:" and len(core) < 120 else 0
+    if core != core.upper() or core.endswith("TO:"):  # FLASHBACK TO: is a transition
+        return 0
+    if _HEADING_NO_KW.match(core) or OMITTED.match(core):
+        return 2
+    if len(core) <= 90 and (_CONTINENTAL.match(core) or _LOCATION_WORD.search(core)):
+        return 2  # "65. ON THE SET. INT. DAY. 1994", "HOUSE INTERIOR"
+    if len(core) <= 45 and (_SEGMENT.match(core) or TIME_ONLY.match(core) or _SUB_LOCATION.match(core)):
+        return 1
+    return 0
+
+
+def is_scene_heading(core: str) -> bool:
+    return heading_strength(core) > 0
+
+
+# --- transitions and shots -------------------------------------------------------------
+TRANSITION = re.compile(
+    r"^[A-Z][A-Z .'’-]*\bTO:$"  # CUT TO:, SMASH CUT TO:, BACK TO:, FLASHBACK TO:
+    r"|^(?:(?:SMASH|MATCH|JUMP|TIME|HARD|SNAP|QUICK|SLOW|FAST|CROSS|RIPPLE|SHOCK|FLASH|STRAIGHT)\s+)?"
+    r"(?:FADE|CUT|DISSOLVE|WIPE|IRIS|SMASH|MATCH|JUMP)\b[A-Z .'’-]{0,25}[:.]?$"
+    r"|^(?:THE END|END CREDITS|ROLL CREDITS|INTERCUT(?: WITH)?:?|BACK TO SCENE:?|TITLE CARD:?)\.?$"
+)
+# The same in sentence case, as some typists write them ("Cut to.", "Fade out.").
+_TRANSITION_ANY_CASE = re.compile(
+    r"^(?:(?:smash|match|jump|time|hard|snap|quick|slow|cross)\s+)?(?:cut|fade|dissolve|wipe)"
+    r"(?:\s+(?:to|in|out|up|back|over)(?:\s+(?:black|white|scene))?)?\s*[:.]$",
+    re.IGNORECASE,
+)
+
+
+def is_transition(core: str, is_upper: bool) -> bool:
+    if is_upper:
+        return bool(TRANSITION.match(core))
+    return len(core) <= 24 and bool(_TRANSITION_ANY_CASE.match(core))
+
+
+SHOT = re.compile(
+    r"^(?:ANGLE(?:\s+ON)?|CLOSE(?:\s*-?\s*UP|\s+ON|\s+SHOT)?|EXTREME CLOSE|ECU|CU|INSERT|WIDE(?:\s+ON|\s+SHOT|\s+ANGLE)?|"
+    r"REVERSE(?:\s+ANGLE)?|TRACKING(?:\s+SHOT)?|AERIAL(?:\s+SHOT)?|ESTABLISHING(?:\s+SHOT)?|MEDIUM(?:\s+SHOT)?|"
+    r"TWO SHOT|OVER THE SHOULDER|POV|BACK ON|ON THE|IN THE|AT THE|PAN(?:\s+TO)?|MOVING|HIGH ANGLE|LOW ANGLE|FAVORING|NEW ANGLE|"
+    r"SLOW MOTION|SPLIT SCREEN|CLOSER|WIDER|SERIES|MONTAGE|INTERCUT)\b"
+    r"|\bPOV\b|\bSHOT\b|\bANGLE\b|\bVIEW\b"
+)
+
+# Words that open a caption or a shot, never a speaker's name ("SUPER: PARIS, 1920").
+_NOT_A_NAME = re.compile(r"^(?:SUPER|TITLE|IMAGE|CAPTION|CARD|SUBTITLE|CHYRON|LEGEND|INSERT|SIGN|NOTE)\b")
+
+# --- cues -------------------------------------------------------------------------------
+_EXTENSIONS = re.compile(r"\s*\([^()]*\)?")
+CUE_CAPS = re.compile(r"^(?:M[ac]|O'|D')?[A-Z0-9][A-Z0-9 .,'’&#/-]*(?:M[ac][A-Z][A-Z0-9 .'’-]*)?$")
+SENTENCE_END = re.compile(r"[!?;,]$|[a-z]\.$")
+_TITLE_DOT = re.compile(r"\b(?:DR|MR|MRS|MS|ST|JR|SR|LT|SGT|CAPT|COL|GEN|PROF|REV|NO)\.$", re.IGNORECASE)
+WORD = re.compile(r"[^\W_]")
+HONORIFICS = (
+    "Mr Mrs Ms Miss Dr Mister Madame Mme Mlle Sir Lady Lord Uncle Aunt Auntie Grandma Grandpa Captain Capt "
+    "Officer Detective Det Agent Father Sister Brother Mother Doctor Professor Prof Judge Sergeant Sgt Lt Colonel "
+    "Col General Gen Major Nurse Coach Señor Senor Señora Monsieur Herr Frau"
+).split()
+HONORIFIC = re.compile(r"^(?:" + "|".join(HONORIFICS) + r")\b\.?\s+\S")
+_PARTICLES = frozenset(("of", "the", "de", "van", "von", "da", "del", "la", "le", "du", "der", "and", "&"))
+
+
+def cue_name(core: str) -> str | None:
+    """The name part of a plausible character cue (extensions removed), or None."""
+    name = _EXTENSIONS.sub("", core).strip().rstrip(":").strip().lstrip("@").rstrip("^").strip()
+    if not name or len(name) > 38 or name.count(" ") > 4 or not WORD.search(name):
+        return None
+    if ")" in name and "(" not in core:  # "AWAY)": the end of a parenthetical broken over lines
+        return None
+    if name.replace(" ", "").replace(".", "").replace("#", "").isdigit():
+        return None
+    return name
+
+
+def name_shape(core: str) -> tuple[int, str]:
+    """How a cue-like line is written, and its name in upper case: (1, "JOHN") capitals
+    (JOHN, McCLANE (V.O.)), 2 title case (Mr. Park), 3 lower case (mara); (0, "") not a name."""
+    if len(core) > 50 or core.count(" ") > 8 and "   " not in core:
+        return NOT_A_NAME
+    name = cue_name(core)
+    if name is None or SENTENCE_END.search(name) or (name.endswith(".") and not _TITLE_DOT.search(name)):
+        return NOT_A_NAME
+    upper = name.upper()
+    if name == upper or name.startswith("Mc") and name[2:].isupper():
+        if not CUE_CAPS.match(name) or TRANSITION.match(core) or SHOT.match(name) or _NOT_A_NAME.match(name):
+            return NOT_A_NAME
+        return NOT_A_NAME if heading_strength(core) == 2 else (1, upper)
+    if core.startswith("(") or not name[0].isalpha() or name.count(" ") > 3:
+        return NOT_A_NAME
+    if all(w[0].isupper() or w[0].isdigit() or w in _PARTICLES for w in name.split()):
+        return 2, upper
+    if name.islower():
+        return 3, upper
+    return NOT_A_NAME
+
+
+NOT_A_NAME = (0, "")
+
+
+# A cue and its speech on one line: "MARA  Listen to me.", "MARA: Listen.", "MARA (V.O.) Listen."
+# The name is in capitals; after a colon anything may follow, after spaces the speech starts
+# like a sentence and holds lower case (so "MARA steps in." and "MARA ENTERS" are not cues).
+_INLINE_CUE = re.compile(
+    r"^((?:M[ac])?[A-Z][A-Z0-9.'’#-]*(?: (?:M[ac])?[A-Z0-9#][A-Z0-9.'’#-]*){0,2}(?:\s*\([^()]{1,24}\))?)"
+    r"(?::\s*(\S.*)|\s+((?:[A-Z](?![A-Z])|[\"'“¿¡.…]).*[a-z].*))$"
+)
+
+
+def split_inline_cue(text: str) -> tuple[str, str] | None:
+    """(cue, speech) of a line that holds both, else None (see `_INLINE_CUE`)."""
+    m = _INLINE_CUE.match(text.strip())
+    if not m or name_shape(m.group(1))[0] != 1:
+        return None
+    return m.group(1), m.group(2) or m.group(3)
+
+
+_DUAL = re.compile(r"^(\S+(?: \S+){0,5})\s{4,}(\S+(?: \S+){0,5})$")
+
+
+def split_dual_cue(text: str) -> tuple[str, str] | None:
+    """The two names of a line holding two cues side by side ("DIRK        TODD"), else None."""
+    m = _DUAL.match(text.strip())
+    if not m or any(name_shape(part)[0] != 1 for part in m.groups()):
+        return None
+    return m.group(1), m.group(2)

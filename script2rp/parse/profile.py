@@ -1,0 +1,306 @@
+"""A script's own layout, learned from its unambiguous lines before any line is tagged.
+
+Typed screenplays agree on the grammar (a cue, then speech; headings and action between)
+but not on the columns: cues at 20 or 37 or flush left, dialogue a tab right of the
+action or at the same column, a second set of margins on every other page. So nothing
+about columns is fixed in the tagger. Here each script is read once for anchors, lines
+whose role the text alone makes near certain:
+
+- a cue: a capitalised name-shaped line directly followed by a line that reads as speech
+  (an opening parenthesis, or text to its left, or in a flush-left script plain text);
+  the lines of its block are dialogue and parenthetical anchors;
+- action: long, not capitalised lines outside those blocks;
+- headings: lines that start with INT./EXT.
+
+Counting anchors per indent gives, for every column, how much of it is cue, speech and
+action. The tagger then asks the profile, not a constant, whether a line at column x
+after a cue is still speech, and whether a name at column x is a cue. Recurring cue names
+(`names`) let a cue typed in lower case (`mara`, SAIL's noise) or at the action column
+still be read as a cue.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from script2rp.parse.lines import Lines
+from script2rp.parse.patterns import HEADING_KW, HONORIFICS, TIME_ONLY, name_shape, split_inline_cue
+
+_HONORIFICS = frozenset(w.upper() + dot for w in HONORIFICS for dot in ("", "."))
+# The thresholds set by hand on the dev scripts (`benchmarks/tagger_noise.py` re-chooses them
+# leaving each script out, to check they are not fitted to any one script).
+SPREAD = 3  # columns either side pooled when a column has few anchors of its own
+SIDE_RATIO = 5  # a column is speech (action) when it holds this many times more of it
+EDGE_MARGIN = 6  # columns past the usual right edge of speech that make a line too wide for it
+
+
+@dataclass(slots=True)
+class Profile:
+    """Per-column role evidence and the script-wide facts the tagger needs."""
+
+    speech_side: list[int]  # per indent: +1 speech column, -1 action column, 0 both or unknown
+    cue_side: list[bool]  # per indent: cues sit here
+    action: int  # the action column
+    dialogue: int  # the usual first column of speech
+    cue: int  # the usual cue column
+    indented: bool  # cues sit well right of the speech: position alone tells a cue
+    dialogue_edge: int  # usual right edge of speech lines
+    action_edge: int  # usual right edge of action lines
+    names: frozenset[str]  # recurring speaker names, upper case
+    caseless: bool  # the whole script is in one case: capitals carry no signal
+    gap_after_cue: bool  # a blank line often sits between a cue and its speech
+    inline_names: frozenset[str] = frozenset()  # names that open lines holding cue and speech
+    inline_layout: bool = False  # most cues share their line with the speech
+    inline_hanging: bool = False  # and its next lines hang right of the name
+    first_words: frozenset[str] = frozenset()  # first words of `names` and honorifics ("MR.")
+    title_cues: bool = False  # cues are typed in title case ("Mr. Park"): any such name may be one
+
+    def speech_at(self, x: int) -> int:
+        return self.speech_side[x] if x < len(self.speech_side) else -1
+
+    def cue_at(self, x: int) -> bool:
+        return self.cue_side[x] if x < len(self.cue_side) else False
+
+
+def _mode(values: Counter[int], default: int) -> int:
+    return values.most_common(1)[0][0] if values else default
+
+
+def _percentile(values: list[int], q: float, default: int) -> int:
+    if not values:
+        return default
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def _pooled(counts: Counter[int], width: int) -> list[float]:
+    """Counts per column; a column with fewer than 3 anchors borrows from its neighbours."""
+    own = [counts.get(x, 0) for x in range(width)]
+    out = own[:]
+    for x in range(width):
+        if own[x] < 3:
+            lo, hi = max(0, x - SPREAD), min(width, x + SPREAD + 1)
+            out[x] = own[x] + 0.25 * sum(own[lo:hi])
+    return out
+
+
+class _Anchors:
+    """Anchor counts per column, filled by one pass over the script."""
+
+    def __init__(self) -> None:
+        self.cue: Counter[int] = Counter()
+        self.speech: Counter[int] = Counter()
+        self.first_speech: Counter[int] = Counter()
+        self.action: Counter[int] = Counter()
+        self.speech_edges: list[int] = []
+        self.action_edges: list[int] = []
+        self.names: Counter[str] = Counter()
+        self.blocks = 0
+        self.gaps = 0
+
+
+def _speech_follows(p: Lines, i: int, j: int, caps_only: bool) -> bool:
+    """Does line j read as the speech of a cue on line i?"""
+    t = p.text[j]
+    if t[0] == "(":
+        return True
+    if HEADING_KW.match(p.core[j]):
+        return False
+    x, y = p.indent[i], p.indent[j]
+    if y < x - 2:
+        return True
+    return abs(y - x) <= 2 and not (caps_only and t.isupper()) and len(t) > 1
+
+
+def _block(p: Lines, j: int, a: _Anchors, edge: int) -> int:
+    """Count the speech lines of an anchor block starting at line j; return the line after.
+    A line at another column or past `edge` (the usual right edge of a cue's first speech
+    line) ends the block: without blank lines, action may follow speech directly."""
+    text, indent, raw, furniture = p.text, p.indent, p.raw, p.furniture
+    n = p.n
+    first = None
+    paren = False
+    while j < n and text[j]:
+        t = text[j]
+        if furniture[j]:
+            j += 1
+            continue
+        x = indent[j]
+        if paren or t[0] == "(":
+            paren = ")" not in t
+        else:
+            if first is None:
+                first = x
+                a.first_speech[x] += 1
+            elif abs(x - first) > 2 or len(raw[j]) > edge:
+                break
+            a.speech[x] += 1
+            a.speech_edges.append(len(raw[j]))
+        j += 1
+    return j
+
+
+def _cue_candidates(p: Lines, caseless: bool) -> tuple[list[int], list[int]]:
+    """Lines that may be anchor cues: short and capitalised, or (any case) with the next
+    line well to their left; and lines that may be title-case cues ("Mr. Park" over its
+    speech, flush left). Filtered with C-speed list operations: most lines are neither."""
+    text, indent, lens = p.text, p.indent, p.lens
+    n = p.n
+    short = [i for i in range(n - 1) if 0 < lens[i] <= 50 and not p.furniture[i]]
+    if caseless:
+        return short, []
+    caps = [i for i in short if text[i][:3].isupper() or text[i][:2] == "Mc"]
+    capset = set(caps)
+    left = [i for i in short if i not in capset and lens[i + 1] and 8 <= indent[i] >= indent[i + 1] + 4]
+    titled = [
+        i for i in short
+        if lens[i] <= 30 and i not in capset and lens[i + 1] and (i == 0 or not lens[i - 1]) and text[i][0].isupper()
+    ]
+    return sorted(caps + left), titled
+
+
+def _find_cues(p: Lines, caseless: bool) -> tuple[list[tuple[int, int, int]], list[int]]:
+    """Anchor cues as (cue line, first speech line, blank lines between), and the lines
+    that may be title-case cues."""
+    text, core, indent, furniture = p.text, p.core, p.indent, p.furniture
+    n = p.n
+    candidates, titled = _cue_candidates(p, caseless)
+    found: list[tuple[int, int, int]] = []
+    last = -1
+    for i in candidates:
+        if i <= last:
+            continue  # inside the speech of the anchor before
+        t = text[i]
+        caps = caseless or t[:3].isupper() or t[:2] == "Mc"
+        shape = p.shape(core[i])[0]
+        if not shape or caps and shape != 1 and not caseless:
+            continue
+        j = i + 1
+        while j < n and furniture[j]:
+            j += 1
+        gap = 0
+        if j < n and not text[j]:
+            gap = 1
+            j += 1
+            while j < n and furniture[j]:
+                j += 1
+        if j >= n or not text[j] or not _speech_follows(p, i, j, not caseless):
+            continue
+        if gap and text[j][0] != "(" and indent[j] >= indent[i] - 2:
+            continue
+        found.append((i, j, gap))
+        last = j
+    return found, titled
+
+
+def learn(p: Lines) -> Profile:
+    """The profile of one script (see the module doc)."""
+    text = p.text
+    n = p.n
+    caseless = sum(map(str.isupper, text)) <= 2 + 0.002 * n
+    found, titled = _find_cues(p, caseless)
+    # A blank line between a cue and its speech is a layout only when it is common; a few
+    # such "cues" are centred titles over action.
+    # Where most cues stand right of their speech, a caps line over text at its own column
+    # is a shot or a heading over action, not a cue.
+    left = [f for f in found if p.indent[f[1]] < p.indent[f[0]] - 2 or text[f[1]][0] == "("]
+    if len(left) >= 0.5 * len(found):
+        found = left
+    a = _Anchors()
+    a.gaps = sum(g for _, _, g in found)
+    if a.gaps < 0.3 * len(found):
+        found = [f for f in found if not f[2]]
+        a.gaps = 0
+    a.blocks = len(found)
+    in_block = bytearray(n)
+    firsts = [len(p.raw[j]) for _, j, _ in found if text[j][0] != "("]
+    edge = _percentile(firsts, 0.9, 60) + EDGE_MARGIN
+    for cue, j, _ in found:
+        a.cue[p.indent[cue]] += 1
+        a.names[p.shapes[p.core[cue]][1]] += 1
+        end = _block(p, j, a, edge)
+        in_block[cue:end] = b"\x01" * (end - cue)
+    inline = _action_and_inline(p, in_block, a, caseless)
+    prof = _profile(a, p.indent, caseless)
+    title_names = _title_names(p, titled)
+    if len(title_names) >= 5 and len(title_names) >= a.blocks / 2:
+        prof.title_cues = True  # cues are typed in title case: their columns say nothing
+        prof.indented = False
+    prof.names |= title_names
+    hung = inline.pop("\0hanging", 0)
+    lines = sum(inline.values())
+    prof.inline_hanging = hung >= 0.3 * lines
+    if lines >= 5:  # a layout of its own when there are few ordinary cues; else known speakers only
+        own = prof.inline_layout = lines >= 0.5 * a.blocks
+        prof.inline_names = frozenset(name for name, k in inline.items() if name in prof.names or own and k >= 3)
+        if own:
+            prof.indented = False  # the cues sit at the action column
+    prof.first_words = frozenset(n.split(None, 1)[0] for n in prof.names | prof.inline_names if n) | _HONORIFICS
+    return prof
+
+
+def _action_and_inline(p: Lines, in_block: bytearray, a: _Anchors, caseless: bool) -> Counter[str]:
+    """Count action anchors (long lines outside the cue blocks); return the names of lines
+    that hold a cue and its speech together (key "\\0hanging": how many of them have their
+    next line hanging right of the name)."""
+    text, indent, raw, lens = p.text, p.indent, p.raw, p.lens
+    rest = [i for i in range(p.n) if lens[i] >= 8 and not in_block[i] and not p.furniture[i] and text[i][0] != "("]
+    inline: Counter[str] = Counter()
+    speech: set[int] = set()  # the hanging lines of inline speeches
+    if not caseless:
+        for i in rest:
+            t = text[i]
+            if not t[1:2].isupper() or t.isupper() or not (split := split_inline_cue(t)):
+                continue
+            inline[name_shape(split[0])[1]] += 1
+            j = i + 1
+            if j < p.n and lens[j] and indent[j] > indent[i]:
+                inline["\0hanging"] += 1
+                while j < p.n and lens[j] and indent[j] == indent[i + 1]:
+                    speech.add(j)
+                    a.speech[indent[j]] += 1
+                    j += 1
+            speech.add(i)
+    for i in rest:
+        if lens[i] >= 30 and i not in speech and not text[i].isupper():
+            a.action[indent[i]] += 1
+            a.action_edges.append(len(raw[i]))
+    return inline
+
+
+def _title_names(p: Lines, titled: list[int]) -> frozenset[str]:
+    """Title-case names over speech ("Mr. Park", flush left) that recur in the script."""
+    counts: Counter[str] = Counter()
+    for i in titled:
+        shape, name = p.shape(p.core[i])
+        if shape == 2 and not p.text[i + 1].isupper():
+            counts[name] += 1
+    return frozenset(name for name, k in counts.items() if k >= 3 and not TIME_ONLY.match(name))
+
+
+def _profile(a: _Anchors, indent: list[int], caseless: bool) -> Profile:
+    width = max(indent, default=0) + 2
+    speech, action, cue = _pooled(a.speech, width), _pooled(a.action, width), _pooled(a.cue, width)
+    speech_side = []
+    for s, x in zip(speech, action):
+        total = s + x
+        speech_side.append(0 if total < 1 else 1 if s >= SIDE_RATIO * x else -1 if x >= SIDE_RATIO * s else 0)
+    cue_side = [c >= 3 and c >= 2 * (s + x) for c, s, x in zip(cue, speech, action)]
+    act_col = _mode(a.action, 0)
+    dlg_col = _mode(a.first_speech, act_col)
+    cue_col = _mode(a.cue, dlg_col + 10)
+    return Profile(
+        speech_side=speech_side,
+        cue_side=cue_side,
+        action=act_col,
+        dialogue=dlg_col,
+        cue=cue_col,
+        indented=a.blocks >= 3 and cue_col >= dlg_col + 4 and cue_col >= act_col + 4,
+        # Too few speech lines to know their width: make it the action's (no width rule).
+        dialogue_edge=_percentile(a.speech_edges if len(a.speech_edges) >= 20 else a.action_edges, 0.9, 60),
+        action_edge=_percentile(a.action_edges, 0.9, 60),
+        names=frozenset(name for name, k in a.names.items() if k >= 2),
+        caseless=caseless,
+        gap_after_cue=a.blocks >= 3 and a.gaps >= 0.3 * a.blocks,
+    )
