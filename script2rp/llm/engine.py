@@ -1,19 +1,32 @@
-"""The one entry point stages use: a list of requests in, a list of results out, in order.
+"""The one entry point stages use: requests in, results out, as each finishes.
 
 Callers never see threads, event loops or HTTP. The engine puts the persistent cache in front of a
-backend (vLLM or llama.cpp in-process, an OpenAI-compatible server, or recorded answers): cached
-requests are answered at once, identical requests in a batch are sent once, and every answer is
-written to the cache (and the optional recording) the moment the backend yields it, on the
-calling thread. So a second run makes no calls, a killed run resumes with only what is missing,
+backend (vLLM or llama.cpp in-process, an OpenAI-compatible server, recorded answers, or replicas
+of one on Ray): cached requests are answered at once, identical requests are sent once, and every
+answer is written to the cache (and the optional recording) as soon as the caller takes it, on the
+caller's thread. So a second run makes no calls, a killed run resumes with only what is missing,
 and Ctrl-C keeps every answer received so far.
+
+Two ways in:
+
+- `generate(requests)`: a list in, the results in request order (the chat, tests, benchmarks).
+- `session()`: requests submitted at any time, results taken as they finish, so a caller can
+  send the next piece of work (a re-ask, a stage that needed this answer) while the rest of the
+  batch decodes: the build keeps the backend's whole frontier of ready work in flight. Each
+  submission goes to the backend as one `stream` call on a thread of its own (backends that take
+  one call at a time get them in order on one thread), and submissions made while the caller
+  handles answers leave together, as one call, when it next waits.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
+import queue
 import sys
 import threading
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -31,7 +44,7 @@ def _copy(result: Result) -> Result:
 
 
 class Engine:
-    """Cache + recording + progress around a backend. Not reentrant: one `generate` at a time."""
+    """Cache + recording + progress around a backend. One session (or `generate`) at a time."""
 
     def __init__(
         self,
@@ -78,68 +91,20 @@ class Engine:
             if self._recorder is not None:
                 self._recorder.close()
 
+    def session(self) -> Session:
+        """A stream of work: `submit` any time, `finished()` yields answers as they come."""
+        return Session(self)
+
     def generate(self, requests: Sequence[Request], desc: str = "") -> list[Result]:
         """Answer every request, in request order; a request that fails has `error` set."""
-        with self._lock:
-            return self._generate(list(requests), desc)
-
-    def _lookup(self, requests: list[Request]) -> tuple[list[Result | None], dict[str, list[int]], list[Request], int]:
-        """Fill what the cache holds. Returns the results so far, each missing key with every index
-        asking for it (in first-asked order), the requests to send (one per missing key) and the
-        number of hits."""
-        keys = request_keys(self.backend.kind, self.backend.model, requests)
-        found = self.cache.get_many(set(keys)) if self.cache is not None else {}
         results: list[Result | None] = [None] * len(requests)
-        positions: dict[str, list[int]] = {}
-        for index, key in enumerate(keys):
-            if key in found:
-                results[index] = _copy(found[key])
-                self._answered(requests[index], results[index])
-            else:
-                positions.setdefault(key, []).append(index)
-        hits = len(requests) - sum(map(len, positions.values()))
-        self.stats.requests += len(requests)
-        self.stats.hits += hits
-        self.stats.misses += len(requests) - hits
-        todo = [requests[indexes[0]] for indexes in positions.values()]
-        self.stats.calls += len(todo)
-        return results, positions, todo, hits
-
-    def _generate(self, requests: list[Request], desc: str) -> list[Result]:
-        results, positions, todo, hits = self._lookup(requests)
-        todo_keys = list(positions)
-
-        bar = tqdm(
-            total=len(requests), initial=hits, desc=desc or None, unit="req",
-            disable=not self.progress, dynamic_ncols=True,
-        )
-        bar.set_postfix(cached=hits, failed=0, refresh=False)
-        failures = 0
-        stream = self.backend.stream(todo, label=desc)
-        try:
-            for finished in stream:
-                answers = [(todo_keys[o.index], o.result) for o in finished if o.result.ok]
-                if self.cache is not None and answers:  # durable before anything else happens
-                    self.cache.put_many(answers)  # errors are not cached: the next run asks again
-                for outcome in finished:
-                    key, result = todo_keys[outcome.index], outcome.result
-                    self._account(outcome)
-                    if result.ok:
-                        self._answered(todo[outcome.index], result)
-                    else:
-                        failures += 1
-                        bar.set_postfix(cached=hits, failed=failures, refresh=False)
-                    for n, index in enumerate(positions[key]):
-                        results[index] = result if n == 0 else _copy(result)
-                    bar.update(len(positions[key]))
-        except KeyboardInterrupt:
-            bar.close()  # before the report, so the bar does not overwrite it
-            self._report_interrupt(requests, results)
-            raise
-        finally:
-            stream.close()  # stops the backend's outstanding work if we are leaving early
-            bar.close()
+        with self.session() as session:
+            session.submit(list(enumerate(requests)), label=desc)
+            for index, result in session.finished():
+                results[index] = result
         return results  # type: ignore[return-value]  # every slot is filled by now
+
+    # -- bookkeeping shared by sessions ------------------------------------------------------------
 
     def _answered(self, request: Request, result: Result) -> None:
         self.stats.truncated += result.truncated
@@ -158,16 +123,156 @@ class Engine:
             stats.cached_prompt_tokens += outcome.cached_prompt_tokens
             stats.prefix_measured_tokens += result.prompt_tokens
 
-    def _report_interrupt(self, requests: list[Request], results: list[Result | None]) -> None:
-        pending = [index for index, result in enumerate(results) if result is None]
-        names = [requests[index].tag or f"#{index}" for index in pending]
-        listed = ", ".join(names[:20]) + (f", ... ({len(names) - 20} more)" if names[20:] else "")
-        kept = "" if self.cache is None else f", kept in {self.cache.path}"
-        print(
-            f"\ninterrupted: {len(requests) - len(pending)} of {len(requests)} answered{kept}; "
-            f"{len(pending)} pending: {listed}",
-            file=sys.stderr,
-        )
+
+class Session:
+    """Requests submitted with a caller's handle; `finished()` yields (handle, result) pairs."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._ready: deque[tuple[Any, Result]] = deque()
+        self._waiting: dict[str, list[tuple[Any, str]]] = {}  # key -> (handle, label) for each asker
+        self._sent: dict[int, list[tuple[str, Request]]] = {}  # dispatch id -> (key, request) by index
+        self._outbox: list[tuple[str, Request, str]] = []  # misses not yet dispatched
+        self._done: queue.SimpleQueue[tuple[int, list[Outcome] | BaseException]] = queue.SimpleQueue()
+        self._ids = itertools.count()
+        self._bars: dict[str, tqdm] = {}
+        self._failed: dict[str, int] = {}
+        self._serial: queue.SimpleQueue | None = None
+        if not engine.backend.capabilities.concurrent:
+            self._serial = queue.SimpleQueue()
+            threading.Thread(target=self._serial_worker, daemon=True).start()
+
+    def __enter__(self) -> Session:
+        self.engine._lock.acquire()
+        return self
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: object) -> None:
+        try:
+            for bar in self._bars.values():
+                bar.close()
+            if exc_type is KeyboardInterrupt:
+                self._report_interrupt()
+        finally:
+            if self._serial is not None:
+                self._serial.put(None)
+            self.engine._lock.release()
+
+    @property
+    def pending(self) -> int:
+        """Answers submitted and not yet taken."""
+        return len(self._ready) + sum(map(len, self._waiting.values()))
+
+    def submit(self, items: Sequence[tuple[Any, Request]], label: str = "") -> None:
+        """Ask for `items` ((handle, request) pairs); cached answers are ready at once."""
+        if not items:
+            return
+        engine, stats = self.engine, self.engine.stats
+        requests = [request for _, request in items]
+        keys = request_keys(engine.backend.kind, engine.backend.model, requests)
+        lookup = set(keys) - self._waiting.keys()
+        found = engine.cache.get_many(lookup) if engine.cache is not None and lookup else {}
+        bar = self._bar(label)
+        bar.total += len(items)
+        hits = 0
+        for (handle, request), key in zip(items, keys):
+            stats.requests += 1
+            if key in found:
+                hits += 1
+                result = _copy(found[key])
+                engine._answered(request, result)
+                self._ready.append((handle, result))
+            elif key in self._waiting:  # the same request is on its way: asked once, answered to all
+                self._waiting[key].append((handle, label))
+            else:
+                self._waiting[key] = [(handle, label)]
+                self._outbox.append((key, request, label))
+                stats.calls += 1
+        stats.hits += hits
+        stats.misses += len(items) - hits
+        bar.update(hits)
+        self._postfix(label, bar)
+
+    def finished(self) -> Iterator[tuple[Any, Result]]:
+        """Answers as they come, until nothing submitted is left (submitting while iterating is fine)."""
+        while self._ready or self._waiting:
+            if self._ready:
+                yield self._ready.popleft()
+                continue
+            self._flush()
+            dispatch, payload = self._done.get()
+            if isinstance(payload, BaseException):
+                raise payload
+            self._take(dispatch, payload)
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        """Send what was submitted since the last wait: one backend call per label."""
+        by_label: dict[str, list[tuple[str, Request]]] = {}
+        for key, request, label in self._outbox:
+            by_label.setdefault(label, []).append((key, request))
+        self._outbox.clear()
+        for label, pairs in by_label.items():
+            dispatch = next(self._ids)
+            self._sent[dispatch] = pairs
+            work = (dispatch, [request for _, request in pairs], label)
+            if self._serial is not None:
+                self._serial.put(work)
+            else:
+                threading.Thread(target=self._pump, args=work, daemon=True).start()
+
+    def _pump(self, dispatch: int, requests: list[Request], label: str) -> None:
+        stream = self.engine.backend.stream(requests, label=label)
+        try:
+            for finished in stream:
+                self._done.put((dispatch, finished))
+        except BaseException as exc:  # the engine cannot go on (a dead cluster): the caller hears why
+            self._done.put((dispatch, exc))
+        finally:
+            stream.close()
+
+    def _serial_worker(self) -> None:
+        assert self._serial is not None
+        while (work := self._serial.get()) is not None:
+            self._pump(*work)
+
+    def _take(self, dispatch: int, outcomes: list[Outcome]) -> None:
+        engine, sent = self.engine, self._sent[dispatch]
+        answers = [(sent[o.index][0], o.result) for o in outcomes if o.result.ok]
+        if engine.cache is not None and answers:  # durable before anything else happens
+            engine.cache.put_many(answers)  # errors are not cached: the next run asks again
+        for outcome in outcomes:
+            key, request = sent[outcome.index]
+            result = outcome.result
+            engine._account(outcome)
+            if result.ok:
+                engine._answered(request, result)
+            for n, (handle, label) in enumerate(self._waiting.pop(key)):
+                self._ready.append((handle, result if n == 0 else _copy(result)))
+                self._failed[label] = self._failed.get(label, 0) + (not result.ok)
+                bar = self._bars[label]
+                bar.update()
+                self._postfix(label, bar)
+
+    # -- progress and interrupts -------------------------------------------------------------------
+
+    def _bar(self, label: str) -> tqdm:
+        bar = self._bars.get(label)
+        if bar is None:
+            bar = self._bars[label] = tqdm(total=0, desc=label or None, unit="req", dynamic_ncols=True,
+                                           disable=not self.engine.progress, file=sys.stderr)
+        return bar
+
+    def _postfix(self, label: str, bar: tqdm) -> None:
+        bar.set_postfix(failed=self._failed.get(label, 0), refresh=False)
+
+    def _report_interrupt(self) -> None:
+        tags = [request.tag or "?" for pairs in self._sent.values() for key, request in pairs if key in self._waiting]
+        listed = ", ".join(tags[:20]) + (f", ... ({len(tags) - 20} more)" if tags[20:] else "")
+        cache = self.engine.cache
+        kept = "" if cache is None else f", kept in {cache.path}"
+        print(f"\ninterrupted: {self.engine.stats.requests - self.pending} of {self.engine.stats.requests} "
+              f"answered{kept}; {len(tags)} pending: {listed}", file=sys.stderr)
 
 
 def make_engine(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import time
 from collections import Counter
@@ -34,7 +33,8 @@ from script2rp.llm.registry import runs_on
 from script2rp.model import Movie
 from script2rp.pipeline.movies import parse_inputs
 from script2rp.pipeline.options import BuildOptions
-from script2rp.pipeline.runner import Done, Failed, Sampling, run_jobs
+from script2rp.pipeline.runner import Sampling, reason_kind
+from script2rp.pipeline.schedule import Schedule
 from script2rp.tasks import BY_NAME, CONFIGS, STAGE_OF_CONFIG, Context, Failure, Results, Stage, asks_model, closure
 from script2rp.tasks.prompt import Prompts
 
@@ -59,6 +59,7 @@ class Build:
         self.seconds: dict[str, float] = {}
         self.rows: dict[str, list[dict]] = {}
         self.engine: Engine | None = None
+        self.tokens_by_reason: dict[str, int] = {}  # completion tokens by why they were asked
 
     # -- options -----------------------------------------------------------------------------------
 
@@ -104,14 +105,16 @@ class Build:
         movies = parsed.movies
         results: Results = {}
         try:
+            if movies and any(stage.asks_model for stage in self.stages):
+                schedule = Schedule(self.stages, movies, self.ctx, results, self._fail)
+                schedule.run(self._engine(), self.sampling)
+                self.seconds.update(schedule.seconds())
+                self.tokens_by_reason = schedule.tokens_by_reason
             for stage in self.stages:
-                if stage.asks_model:
-                    results[stage.name] = self._timed(stage.name, lambda s=stage: self._ask(s, movies, results))
-                else:
-                    results[stage.name] = {}
+                results.setdefault(stage.name, {})
             for config in self.configs:
                 stage = STAGE_OF_CONFIG[config]
-                self._timed(stage.name, lambda s=stage: self._rows(s, movies, results))
+                self._timed(f"rows: {config}", lambda s=stage: self._rows(s, movies, results))
         finally:
             if self.engine is not None:
                 self.engine.close()
@@ -163,29 +166,6 @@ class Build:
                                           cache_mode=o.cache, record_path=o.record, progress=not o.quiet)
         return self.engine
 
-    def _ask(self, stage: Stage, movies: list[Movie], results: Results) -> dict[str, Any]:
-        """A model stage: send the jobs of every movie, record failures, collect each key's result."""
-        jobs = [job for m in movies for job in stage.jobs(m, results, self.ctx)]
-        if not jobs:
-            return {}
-        outcomes = run_jobs(self._engine(), jobs, self.sampling, desc=stage.name)
-        by_key: dict[str, list] = {}
-        for job in jobs:
-            by_key.setdefault(job.key, []).append(job)
-        movie_of = {m.id: m for m in movies}
-        collected: dict[str, Any] = {}
-        for key, parts in by_key.items():
-            done = [outcomes[job.id] for job in parts]
-            for job, outcome in zip(parts, done):
-                if isinstance(outcome, Failed):
-                    self._fail(stage.name, job.movie, Failure(job.item + job.part, outcome.reason, job.id, outcome.raw))
-            if all(isinstance(d, Done) for d in done):
-                collected[key] = stage.collect(movie_of[parts[0].movie], key, [d.value for d in done])
-            elif len(parts) > 1:
-                failed = sum(isinstance(d, Failed) for d in done)
-                self._fail(stage.name, parts[0].movie, Failure(parts[0].item, f"{failed} of {len(parts)} parts failed", key))
-        return collected
-
     def _rows(self, stage: Stage, movies: list[Movie], results: Results) -> None:
         provenance = {"model": self.model_name if asks_model(stage) else None,
                       "prompt_version": self.version(stage), "script2rp_version": __version__}
@@ -230,7 +210,7 @@ class Build:
                    for config in self.configs}
         counts: dict[str, Counter] = {}
         for f in self.failures:
-            counts.setdefault(f["stage"], Counter())[_reason_kind(f["reason"])] += 1
+            counts.setdefault(f["stage"], Counter())[reason_kind(f["reason"])] += 1
         report = {
             "script2rp_version": __version__,
             "name": self.o.name,
@@ -244,7 +224,7 @@ class Build:
             "rows": written,
             "failures_by_stage": {s: dict(c) for s, c in counts.items()},
             "failures": self.failures,
-            "llm": _engine_stats(self.engine),
+            "llm": _engine_stats(self.engine, self.tokens_by_reason),
             "seconds": self.seconds,
             "needs_model": [c for c in (self.o.configs or CONFIGS) if c in CONFIGS and asks_model(STAGE_OF_CONFIG[c])]
             if self.backend is None else [],
@@ -252,12 +232,6 @@ class Build:
         write_text(self.out / "report.json", json.dumps(report, indent=1, ensure_ascii=False) + "\n")
         refresh_card(self.out)  # the card `push` uploads: example rows and plots included
         return report
-
-
-def _reason_kind(reason: str) -> str:
-    """`invalid: unknown speaker: Rick` -> `invalid: unknown speaker`, numbers as N, for counting."""
-    kind = ": ".join(reason.split(": ")[:2])
-    return re.sub(r"\d+(?:\.\d+)?", "N", kind)
 
 
 def _movie_summary(m: Movie) -> dict:
@@ -271,11 +245,16 @@ def _movie_summary(m: Movie) -> dict:
     }
 
 
-def _engine_stats(engine: Engine | None) -> dict | None:
+def _engine_stats(engine: Engine | None, tokens_by_reason: dict[str, int]) -> dict | None:
     if engine is None:
         return None
     stats = asdict(engine.stats)
     stats["prefix_cache_hit_rate"] = engine.stats.prefix_cache_hit_rate
+    # Completion tokens by why they were asked: "first", or the reason the answer before failed
+    # (counted for cached answers too, so a re-run reports the same figures).
+    total = sum(tokens_by_reason.values())
+    stats["answer_tokens"] = dict(sorted(tokens_by_reason.items(), key=lambda kv: -kv[1]))
+    stats["reask_token_share"] = round(1 - tokens_by_reason.get("first", 0) / total, 4) if total else None
     stats.update(engine.backend.report())
     return stats
 

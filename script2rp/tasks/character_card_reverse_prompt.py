@@ -25,6 +25,7 @@ class CharacterCardReversePrompt(Stage):
     name = "character_card_reverse_prompt"
     prompt = "character_card_reverse_prompt"
     needs = ("character_card",)
+    item_wise = True
     config = Config(name, CHARACTER_COLUMNS + PAIR_COLUMNS, "card (input) -> the request that would produce it (output)")
 
     def jobs(self, movie: Movie, results: Results, ctx: Context) -> Iterator[Job]:

@@ -18,6 +18,7 @@ class Memories(Stage):
     name = "memories"
     prompt = "memories"
     needs = ("scene_enhancement",)
+    item_wise = True
     versions_from = ()  # the transcript is the input, not the product: the rows carry this prompt's version
     config = Config(name, SCENE_COLUMNS + [("conversations", CONVERSATION)],
                     "ShareGPT conversation: RP turns (human) -> long-term memory summary (gpt)")

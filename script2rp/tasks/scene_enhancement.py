@@ -97,7 +97,7 @@ def check(answer: str, dialogues: list[Dialogue], known: set[str], min_coverage:
         raise Invalid(f"screenplay notation left in: {found!r}")
     spoken = [name for name, _ in turns(transcript) if name]
     if dialogues and not spoken:
-        raise Invalid("no `Name: ` turns")
+        raise Invalid("no speaker turns (`Name: ...`)")
     unknown = sorted({s for s in spoken if name_key(s) not in known})
     if unknown:
         raise Invalid(f"unknown speaker: {', '.join(unknown[:3])}")

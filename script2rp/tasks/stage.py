@@ -53,6 +53,7 @@ class Job:
     json_schema: dict | None = None
     distinct: tuple[str, ...] = ()  # JSON keys whose values may not repeat (SamplingParams.distinct)
     part: str = ""  # which part of the key's item: " part 2/3"
+    max_tokens: int | None = None  # the answer's token budget, sized to the item; None: the prompt's
 
 
 @dataclass
@@ -115,6 +116,9 @@ class Stage:
     row_prompts: ClassVar[tuple[str, ...]] = ()
     # Whose prompt versions the rows carry; None: this stage's and those of everything it needs.
     versions_from: ClassVar[tuple[str, ...] | None] = None
+    # Each job needs only its own key's results from the stages it needs (a scene's memory, that
+    # scene's transcript), so jobs may go out as those results arrive, not when all of them are in.
+    item_wise: ClassVar[bool] = False
 
     @property
     def asks_model(self) -> bool:

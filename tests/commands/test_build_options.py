@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pipeline.conftest import harbour, run_cli  # noqa: F401  (fixture)
+from tests.pipeline.conftest import FIXTURES, run_cli
 
 CASES = [
     (["--backend", "llamacpp", "--engine", "ray"], "--backend llamacpp cannot run with --engine ray; these can: "
@@ -34,10 +34,10 @@ def test_impossible_options_fail_before_parsing(tmp_path, args, message):
     assert not out.exists()
 
 
-def test_options_from_a_file_and_flags(tmp_path, harbour):
+def test_options_from_a_file_and_flags(tmp_path):
     config = tmp_path / "build.yaml"
     config.write_text("backend: replay\nreplay: missing.jsonl\nengine_options: {backoff: 1}\nmain_threshold: 2\n")
-    proc = run_cli("build", harbour, "--out", tmp_path / "out", "--config", config, "--backend", "openai",
+    proc = run_cli("build", FIXTURES / "harbour.fountain", "--out", tmp_path / "out", "--config", config, "--backend", "openai",
                    check_rc=2)
     # The flag wins over the file; the file's engine options are kept and merged.
     assert "--backend openai needs --base-url" in proc.stderr

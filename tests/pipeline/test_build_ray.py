@@ -170,3 +170,17 @@ def test_without_ray_engine_ray_says_how_to_install_it(tmp_path):
         capture_output=True, text=True, timeout=120, env=env, cwd=REPO)
     assert proc.returncode == 2, proc.stderr
     assert "pip install 'script2rp[ray]'" in proc.stderr
+
+
+@needs_ray
+@pytest.mark.slow
+def test_each_replica_loads_its_model_once_per_build(tmp_path, good_answers):
+    replay = answers_jsonl(tmp_path / "a.jsonl", good_answers)
+    opens = tmp_path / "opens.log"
+    proc = cli("build", FIXTURES / "harbour.fountain", "--out", tmp_path / "out", "--backend",
+               "tests.pipeline.counting_backend:CountOpens", "--replay", replay, "--main-threshold", 2, "-q",
+               *RAY, SCRIPT2RP_TEST_OPENS=str(opens))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    # Five model stages, two replicas: each replica opened its backend once, for the whole build.
+    assert report(tmp_path / "out")["llm"]["calls"] == 10
+    assert len(opens.read_text().split()) == 2
