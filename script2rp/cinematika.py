@@ -41,8 +41,16 @@ def display_name(speaker: str, raw_cue: str = "") -> str:
 
 
 def _title(word: str) -> str:
-    # str.title() turns "O'BRIEN" into "O'Brien" (right) but "#2" stays and "MCCLANE" -> "Mcclane".
-    return word.title() if word.isupper() else word
+    """`GIRL'S` -> `Girl's`, `O'BRIEN` -> `O'Brien`, `JEAN-LUC` -> `Jean-Luc`; mixed case stays."""
+    if not word.isupper():
+        return word
+    parts = re.split(r"(['’/-])", word)
+    out = []
+    for n, part in enumerate(parts):
+        after_initial = n >= 2 and parts[n - 1] in "'’" and len(parts[n - 2]) == 1  # O'Brien, D'Arcy
+        after_joint = n >= 2 and parts[n - 1] in "-/"  # Jean-Luc, Clarence/Alabama
+        out.append(part.capitalize() if n == 0 or after_initial or after_joint else part.lower())
+    return "".join(out)
 
 
 def name_key(name: str) -> str:
@@ -65,12 +73,22 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _CardDumper.add_representer(str, _str)
 
 
+def plain(text: str) -> str:
+    """One line of text that YAML keeps as a plain scalar: no `: ` or ` #` inside, no indicator
+    character first, no line breaks (a trait's text, as cinematika writes it)."""
+    text = " ".join(text.replace(": ", " - ").replace(" #", " ").split())
+    return text.lstrip("-?:,[]{}#&*!|>'\"%@` ").rstrip(":")
+
+
 def dump_card(card: dict) -> str:
-    """A card as cinematika writes it: keys in order, description and dialogue as `|` blocks."""
+    """A card as cinematika writes it: keys in order, one plain line per trait, description and
+    example dialogue as `|` blocks, no line wrapping."""
     block = {k: card[k] for k in CARD_KEYS}
+    if isinstance(block["characteristics"], dict):
+        block["characteristics"] = {plain(str(k)): plain(str(v)) for k, v in block["characteristics"].items()}
     for key in ("description", "example_dialogue"):
         block[key] = block[key].rstrip() + "\n"
-    return yaml.dump(block, Dumper=_CardDumper, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(block, Dumper=_CardDumper, sort_keys=False, allow_unicode=True, width=float("inf"))
 
 
 # --- blocks --------------------------------------------------------------------------------------
@@ -81,7 +99,7 @@ def characters_block(cards: list[str], npcs: list[str]) -> str:
     the scene has neither."""
     if not cards and not npcs:
         return ""
-    body = "\n".join(card.rstrip() + "\n" for card in cards)
+    body = "".join(card.rstrip() + "\n\n" for card in cards)
     if npcs:
         body += "NPCS:\n" + "".join(f"- {n}\n" for n in npcs)
     return f"[characters]\n{body}[/characters]\n\n"
@@ -99,12 +117,18 @@ def scene_text(cards: list[str], npcs: list[str], scenario: str, transcript: str
 # --- turns ---------------------------------------------------------------------------------------
 
 # Every word of a name is capitalised: "Out of the murk: a rock" is narration, not a turn.
-_TURN = re.compile(r"^\s*\**(?P<name>[A-Z][\w.'’#-]*(?: [A-Z0-9#][\w.'’#-]*){0,3})\**\s*:\s+(?P<rest>\S.*)$")
+_TURN = re.compile(r"^\s*\**(?P<name>[A-Z][\w.'’#/&-]*(?: [A-Z0-9#&][\w.'’#/&-]*){0,3})\**\s*:\s+(?P<rest>\S.*)$")
 
 
-def turn(name: str, says: str, narration: str = "") -> str:
-    """`Name: "speech" narration` (one paragraph)."""
-    return f'{name}: "{says}"' + (f" {narration}" if narration else "")
+_INNER_QUOTES = re.compile(r'["“”]')
+
+
+def turn(name: str, says: str, after: str = "", before: str = "") -> str:
+    """`Name: before "speech" after` (one paragraph); quotes inside the speech become single ones,
+    so the speech is one quoted span."""
+    words = _INNER_QUOTES.sub("'", " ".join(says.split()))
+    speech = f'"{words}"' if words else ""  # a cue with only a parenthetical: the turn is all action
+    return f"{name}: " + " ".join(part for part in (before, speech, after) if part)
 
 
 def match_turn(paragraph: str) -> tuple[str, str] | None:

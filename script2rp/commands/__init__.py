@@ -17,7 +17,7 @@ from script2rp import __version__
 from script2rp.errors import EXIT_INTERRUPTED, EXIT_OK, exit_code
 
 # In the order `--help` lists them.
-COMMANDS = ("tag", "parse", "cast", "build", "push", "export", "chat")
+COMMANDS = ("tag", "parse", "cast", "build", "check", "push", "export", "chat")
 
 
 def error(message: str) -> None:

@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
         summary(report, options)
     if not any(i["status"] == "ok" for i in report["inputs"]):
         return EXIT_BAD_INPUT
-    return EXIT_FAILURES if report["failures"] else EXIT_OK
+    violations = report.get("check", {}).get("violations_by_kind", {})
+    return EXIT_FAILURES if report["failures"] or violations else EXIT_OK
 
 
 def summary(report: dict, options: BuildOptions, out=sys.stderr) -> None:
@@ -64,6 +65,11 @@ def summary(report: dict, options: BuildOptions, out=sys.stderr) -> None:
               f"{llm['failures']} failed; tokens {llm['prompt_tokens']} in / {llm['completion_tokens']} out"
               + ("" if rate is None else f"; prefix cache {rate:.0%}"), file=out)
     print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in report["seconds"].items()), file=out)
+    check = report.get("check")
+    if check:
+        found = sum(check["violations_by_kind"].values())
+        print(f"check: {found} violations" + "".join(f", {k} x{n}" for k, n in check["violations_by_kind"].items())
+              + (f" (script2rp check {options.out} lists them)" if found else ""), file=out)
     if report["needs_model"]:
         inputs_arg = " ".join(options.inputs)
         print(f"\nThese configs need a model: {', '.join(report['needs_model'])}.\nBuild them with a server "

@@ -18,10 +18,16 @@ import pyarrow.parquet as pq
 from script2rp.tasks.stage import Config
 
 def write_config(out: Path, config: Config, rows: Iterable[dict]) -> int:
+    """Write `OUT/<config>.parquet`; a config without rows gets no file (and loses an old one):
+    `datasets` cannot load an empty parquet file, and the Hub's viewer would show the config broken."""
     schema = config.schema
     rows = list(rows)
+    path = out / f"{config.name}.parquet"
+    if not rows:
+        path.unlink(missing_ok=True)
+        return 0
     table = pa.Table.from_pylist([{k: row.get(k) for k in schema.names} for row in rows], schema=schema)
-    _atomic(out / f"{config.name}.parquet", lambda tmp: pq.write_table(table, tmp))
+    _atomic(path, lambda tmp: pq.write_table(table, tmp))
     return len(rows)
 
 

@@ -39,7 +39,7 @@ def size_category(n: int) -> str:
 
 
 def front_matter(report: dict, license: str = DEFAULT_LICENSE, out: Path | str | None = None) -> dict:
-    configs = [c for c in CONFIGS if c in report["rows"]]
+    configs = [c for c in CONFIGS if report["rows"].get(c)]  # a config without rows has no file
     meta = {
         "configs": [{"config_name": c, "data_files": f"{c}.parquet"} for c in configs],
         "license": license,
@@ -178,6 +178,22 @@ def _build_section(report: dict, scenes: int, mains: int, npcs: int) -> list[str
                     if report.get("failures_by_stage") else ""))
     if sampling:
         lines.append("- sampling: " + ", ".join(f"`{k}={v}`" for k, v in sampling.items()))
+    shape = report.get("shape")
+    if shape:
+        span = lambda key: f"{shape[key][0]}-{shape[key][1]}"  # noqa: E731
+        lines.append(f"- shape `{shape['name']}`: cards with {span('traits')} traits of {span('trait_chars')} "
+                     f"characters, a description of {span('description_paragraphs')} paragraphs "
+                     f"({span('description_chars')} characters), {span('dialogue_lines')} lines of example dialogue; "
+                     f"scenarios of {span('summary_sentences')} sentences")
+    if report.get("plain_source"):
+        lines.append(f"- `plain_scenes` and `plain_full_script` hold the {report['plain_source']}")
+    check = report.get("check")
+    if check:
+        rows = sum(c["rows"] for c in check["configs"].values())
+        kinds = ", ".join(f"{k} x{n}" for k, n in check["violations_by_kind"].items())
+        lines.append(f"- fidelity (`script2rp check`): {sum(c['violations'] for c in check['configs'].values())} "
+                     f"violations in {rows} rows" + (f" ({kinds})" if kinds else "") + "; per config: "
+                     + ", ".join(f"{c} {v['violations']}/{v['rows']}" for c, v in check["configs"].items()))
     if report.get("prompt_versions") and report.get("model"):
         lines.append("- prompt versions: " + ", ".join(f"`{v}`" for v in report["prompt_versions"].values()))
     lines.append("")

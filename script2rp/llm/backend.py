@@ -42,6 +42,7 @@ class Capabilities:
     prompt_format: str = "mistrallite"  # the default prompt format (see formats.py)
     engines: tuple[str, ...] = ENGINES  # where it can run: this process, or replicas on Ray
     concurrent: bool = False  # `stream` may be called from several threads at once
+    shape: str = "cinematika"  # the size of text to ask for (see script2rp.tasks.shapes)
 
 
 @dataclass

@@ -157,7 +157,7 @@ class LlamaCppBackend(Backend):
     # The GGUF's own chat template: small instruct models follow nothing else. Not on Ray: one
     # llama.cpp instance already uses every core of its machine, so replicas would only contend.
     capabilities = Capabilities(json_schema=True, structured_by_default=True, distinct=True,
-                                prompt_format="chat", engines=("local",))
+                                prompt_format="chat", engines=("local",), shape="compact")
 
     @classmethod
     def open(cls, config: BackendConfig) -> LlamaCppBackend:

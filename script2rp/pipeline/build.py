@@ -28,6 +28,7 @@ from script2rp import __version__
 from script2rp.errors import OptionError
 from script2rp.export.dataset import write_config, write_text
 from script2rp.export.dataset_card import refresh_card
+from script2rp.export.fidelity import check_build
 from script2rp.llm import Backend, BackendConfig, Engine, backend_class, open_engine
 from script2rp.llm.registry import runs_on
 from script2rp.model import Movie
@@ -37,8 +38,10 @@ from script2rp.pipeline.runner import Sampling, reason_kind
 from script2rp.pipeline.schedule import Schedule
 from script2rp.tasks import BY_NAME, CONFIGS, STAGE_OF_CONFIG, Context, Failure, Results, Stage, asks_model, closure
 from script2rp.tasks.prompt import Prompts
+from script2rp.tasks.shapes import SHAPES
 
 STATE_DIR = ".script2rp"
+MAX_LISTED = 200  # violations listed in report.json (all are counted; `script2rp check` lists all)
 
 
 class Build:
@@ -49,11 +52,13 @@ class Build:
         self.out = Path(options.out)
         self.backend: type[Backend] | None = None if options.backend == "none" else backend_class(options.backend)
         self.configs = self._configs()
-        self.stages = closure([STAGE_OF_CONFIG[c].name for c in self.configs])
+        self.stages = closure([STAGE_OF_CONFIG[c].name for c in self.configs], with_uses=self.backend is not None)
+        self.built = {stage.name for stage in self.stages}
         self.sampling = Sampling.resolve(options, self.backend.capabilities if self.backend else None)
+        shape = options.shape or (self.backend.capabilities.shape if self.backend else "cinematika")
         self.ctx = Context(prompts=Prompts(options.prompts), structured=self.sampling.structured,
                            max_scene_chars=options.max_scene_chars, max_prompt_chars=options.max_prompt_chars,
-                           min_coverage=options.min_coverage)
+                           min_coverage=options.min_coverage, shape=SHAPES[shape])
         self._check()
         self.failures: list[dict] = []
         self.seconds: dict[str, float] = {}
@@ -167,7 +172,7 @@ class Build:
         return self.engine
 
     def _rows(self, stage: Stage, movies: list[Movie], results: Results) -> None:
-        provenance = {"model": self.model_name if asks_model(stage) else None,
+        provenance = {"model": self.model_name if self.from_model(stage) else None,
                       "prompt_version": self.version(stage), "script2rp_version": __version__}
         rows = []
         for movie in movies:
@@ -186,13 +191,20 @@ class Build:
 
     def own_versions(self, stage: Stage) -> list[str]:
         versions = [self.ctx.prompt(stage.prompt).version] if stage.prompt else []
-        return versions + [self.ctx.prompts.load(p).version for p in stage.row_prompts]
+        return versions + [self.ctx.prompts.data(p)[1] for p in stage.row_prompts]
+
+    def sources(self, stage: Stage) -> tuple[str, ...]:
+        """The stages this one is made from in this build: what it needs, and what it uses if built."""
+        return stage.needs + tuple(u for u in stage.uses if u in self.built)
+
+    def from_model(self, stage: Stage) -> bool:
+        return stage.asks_model or any(self.from_model(BY_NAME[n]) for n in self.sources(stage))
 
     def version(self, stage: Stage) -> str | None:
         """The prompt versions a stage's rows are made with: its own, then those of the stages it
         is made from (`Stage.versions_from`)."""
         parts = self.own_versions(stage)
-        for name in stage.needs if stage.versions_from is None else stage.versions_from:
+        for name in self.sources(stage) if stage.versions_from is None else stage.versions_from:
             parts += (self.version(BY_NAME[name]) or "").split("+")
         return "+".join(dict.fromkeys(p for p in parts if p)) or None
 
@@ -218,6 +230,7 @@ class Build:
             "backend": self.o.backend,
             "model": self.model_name,
             "sampling": asdict(self.sampling),
+            "shape": asdict(self.ctx.shape) if self.backend is not None else None,
             "prompt_versions": {s.name: "+".join(self.own_versions(s)) for s in self.stages if self.own_versions(s)},
             "inputs": inputs,
             "movies": [_movie_summary(m) for m in movies],
@@ -228,7 +241,11 @@ class Build:
             "seconds": self.seconds,
             "needs_model": [c for c in (self.o.configs or CONFIGS) if c in CONFIGS and asks_model(STAGE_OF_CONFIG[c])]
             if self.backend is None else [],
+            "plain_source": "model transcripts" if "scene_enhancement" in self.built else "rule rendering",
         }
+        write_text(self.out / "report.json", json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+        fidelity = check_build(self.out)
+        report["check"] = {**fidelity, "violations": fidelity["violations"][:MAX_LISTED]}
         write_text(self.out / "report.json", json.dumps(report, indent=1, ensure_ascii=False) + "\n")
         refresh_card(self.out)  # the card `push` uploads: example rows and plots included
         return report

@@ -58,6 +58,10 @@ class BuildOptions:
     min_coverage: float = option(0.9, "share of dialogue blocks a transcript must keep", type=float)
     prompt_format: str | None = option(None, "how instructions are wrapped for the model (default: the backend's: "
                                        "chat on llamacpp, else mistrallite)", choices=FORMATS, show_default=False)
+    shape: str | None = option(None, "size of cards and narration to ask for: compact (short strings, for small "
+                               "models under a llama.cpp grammar) or cinematika (cinematika-v0.1's sizes) (default: the "
+                               "backend's: compact on llamacpp, else cinematika)", choices=("compact", "cinematika"),
+                               show_default=False)
     attempts: int = option(3, "asks per item before it is recorded as failed", type=int)
     structured: bool | None = option(None, "constrain answers to their JSON schema (default: on where the backend "
                                      "is known to support it: vllm, llamacpp)", show_default=False,

@@ -7,8 +7,10 @@ prompt files in `prompts/`) and one line here; docs/architecture.md shows how.
 
 from __future__ import annotations
 
+from script2rp.tasks.actions import Actions
 from script2rp.tasks.character_card import CharacterCard
 from script2rp.tasks.character_card_reverse_prompt import CharacterCardReversePrompt
+from script2rp.tasks.director import Director
 from script2rp.tasks.full_script import FullScript
 from script2rp.tasks.memories import Memories
 from script2rp.tasks.plain_full_script import PlainFullScript
@@ -32,21 +34,25 @@ STAGES: tuple[Stage, ...] = (
     CharacterCardReversePrompt(),
     PromptToCharacterCard(),
     Memories(),
+    Director(),
+    Actions(),
 )
 BY_NAME: dict[str, Stage] = {stage.name: stage for stage in STAGES}
 CONFIGS: dict[str, Config] = {stage.config.name: stage.config for stage in STAGES if stage.config}
 STAGE_OF_CONFIG: dict[str, Stage] = {stage.config.name: stage for stage in STAGES if stage.config}
 
 
-def closure(names: list[str]) -> list[Stage]:
+def closure(names: list[str], with_uses: bool = False) -> list[Stage]:
     """The stages that build `names` (stage names), with everything they need, in dependency order
-    (registry order among independent ones). Stages they only `use` come along if they are built."""
+    (registry order among independent ones). With `with_uses` (a build with a model), the stages
+    they `use` come too."""
     wanted: set[str] = set()
 
     def add(name: str) -> None:
         if name not in wanted:
             wanted.add(name)
-            for need in BY_NAME[name].needs:
+            stage = BY_NAME[name]
+            for need in stage.needs + (stage.uses if with_uses else ()):
                 add(need)
 
     for name in names:

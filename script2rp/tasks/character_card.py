@@ -19,61 +19,55 @@ from collections.abc import Iterator
 import yaml
 
 from script2rp.cinematika import CARD_KEYS as KEYS
-from script2rp.cinematika import USER, dump_card
+from script2rp.cinematika import USER, dump_card, plain, turn
 from script2rp.model import Action, Dialogue, Movie
+from script2rp.tasks.screenplay import cast_sheet, shape_words
+from script2rp.tasks.shapes import CINEMATIKA, Shape, trim_to_sentence
 from script2rp.tasks.stage import CHARACTER_COLUMNS, TEXT, Config, Context, Failure, Invalid, Job, Results, Stage
 
-MIN_TRAITS, MAX_TRAITS = 5, 12
-
-_TRAIT_CHARS, _DESCRIPTION_CHARS, _LINE_CHARS = 100, 200, 100  # see structured.py on lengths
-TRAITS = (MIN_TRAITS, 8)  # what the schema asks for: 5-8 of the 5-12 the card may have
-EXCHANGES = (2, 3)  # example_dialogue: {{user}} line + character line, this many times
-TRAIT_PATTERN = r"^[A-Z][A-Za-z'-]{1,20}( [A-Za-z'-]{1,20}){0,3}$"
+TRAIT_PATTERN = r"^[A-Z][A-Za-z'-]{1,20}( [A-Za-z'-]{1,20}){0,3}$"  # compact: bounded, as llama.cpp wants
+OPEN_TRAIT_PATTERN = r"^[A-Z][A-Za-z'-]*( [A-Za-z'-]+)*$"  # cinematika: unbounded, cheap for xgrammar
+TRAIT_NAME_CHARS = 40
 # JSON Schema cannot forbid two pairs with one trait name; decoding can (SamplingParams.distinct).
 DISTINCT = ("trait",)
 
 
-def json_schema(name: str) -> dict:
+def json_schema(name: str, shape: Shape = CINEMATIKA) -> dict:
     """The card as JSON, for backends that constrain decoding to a schema.
 
     Shaped so that what the grammar allows is what `check_card` accepts, using only keywords every
     constrained decoder we target handles (llama.cpp grammars, vLLM's xgrammar; not
-    `propertyNames`): the name is fixed; the traits are a list of 5-8 `{trait, text}` pairs with
-    capitalised trait names of one to four words; the example dialogue is a list of exchanges, each a
-    `{{user}}` line and one of the character's. `check_card` turns both lists back into the
-    cinematika mapping and block text. Length caps keep a small model from writing one string until
-    `max_tokens` runs out."""
-    line = {"type": "string", "minLength": 2, "maxLength": _LINE_CHARS}
+    `propertyNames`): the name is fixed; the traits are a list of `{trait, text}` pairs with
+    capitalised trait names; the description a list of paragraphs; the example dialogue a list of
+    lines that alternate between the character (first) and `{{user}}`, each `{speaker, says,
+    narration}`. `check_card` turns the lists back into the cinematika mapping and block text.
+    The compact shape caps each string (llama.cpp's sampler); the cinematika one leaves sizes to the
+    prompt and the validator."""
+    text = lambda chars: {"type": "string", **shape.cap(chars)}  # noqa: E731
+    low, high = shape.dialogue_lines
+    line = lambda speaker: {  # noqa: E731
+        "type": "object", "properties": {"speaker": {"const": speaker}, "says": text(shape.line_chars),
+                                         "narration": text(shape.line_chars)},
+        "required": ["speaker", "says", "narration"], "additionalProperties": False}
+    paragraphs = shape.description_paragraphs
     return {
         "type": "object",
         "properties": {
             "name": {"const": name},
             "characteristics": {
-                "type": "array",
-                "minItems": TRAITS[0],
-                "maxItems": TRAITS[1],
+                "type": "array", "minItems": shape.traits[0], "maxItems": shape.traits[1],
                 "items": {
                     "type": "object",
-                    "properties": {
-                        "trait": {"type": "string", "pattern": TRAIT_PATTERN},
-                        "text": {"type": "string", "minLength": 3, "maxLength": _TRAIT_CHARS},
-                    },
-                    "required": ["trait", "text"],
-                    "additionalProperties": False,
+                    "properties": {"trait": {"type": "string",
+                                             "pattern": TRAIT_PATTERN if shape.bounded else OPEN_TRAIT_PATTERN},
+                                   "text": text(shape.trait_chars[1])},
+                    "required": ["trait", "text"], "additionalProperties": False,
                 },
             },
-            "description": {"type": "string", "minLength": 20, "maxLength": _DESCRIPTION_CHARS},
-            "example_dialogue": {
-                "type": "array",
-                "minItems": EXCHANGES[0],
-                "maxItems": EXCHANGES[1],
-                "items": {
-                    "type": "object",
-                    "properties": {USER: line, name: line},
-                    "required": [USER, name],
-                    "additionalProperties": False,
-                },
-            },
+            "description": {"type": "array", "minItems": paragraphs[0], "maxItems": paragraphs[1],
+                            "items": text(shape.description_chars[1] // paragraphs[1])},
+            "example_dialogue": {"type": "array", "minItems": low, "maxItems": high, "items": False,
+                                 "prefixItems": [line(name if n % 2 == 0 else USER) for n in range(high)]},
         },
         "required": list(KEYS),
         "additionalProperties": False,
@@ -106,22 +100,25 @@ def repair(answer: str) -> str:
     return "\n".join(lines).strip() + "\n"
 
 
-def parse_card(answer: str, name: str | None = None) -> dict:
+def parse_card(answer: str, name: str | None = None, shape: Shape = CINEMATIKA) -> dict:
     """The card as a dict with exactly the cinematika keys, or CardError."""
     text = repair(answer)
     try:
         if text.startswith("{"):  # JSON from constrained decoding; raw control characters allowed
             try:
-                return check_card(json.loads(text, strict=False), name)
+                return check_card(json.loads(text, strict=False), name, shape)
             except json.JSONDecodeError:
                 pass  # JSON-like YAML (flow style): let YAML read it
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise CardError(f"not YAML: {str(exc).splitlines()[0]}") from exc
-    return check_card(data, name)
+    return check_card(data, name, shape)
 
 
-def check_card(data: object, name: str | None = None) -> dict:
+def check_card(data: object, name: str | None = None, shape: Shape = CINEMATIKA) -> dict:
+    """The card in its cinematika form, or CardError: exactly the four keys, sizes within `shape`,
+    every text ending on a full sentence (a cut one is taken back to its last), example dialogue
+    that opens with the character and gives them quoted speech."""
     if not isinstance(data, dict):
         raise CardError(f"not a mapping but {type(data).__name__}")
     missing = [k for k in KEYS if k not in data]
@@ -130,7 +127,31 @@ def check_card(data: object, name: str | None = None) -> dict:
         raise CardError(f"missing keys: {', '.join(missing)}")
     if extra:
         raise CardError(f"unexpected keys: {', '.join(extra)}")
-    traits = data["characteristics"]
+    if not isinstance(data["name"], str) or not data["name"].strip():
+        raise CardError("name is empty or not text")
+    card_name = data["name"].strip()
+    if name and card_name.upper() != name.upper():
+        raise CardError(f"card is for {card_name!r}, not {name!r}")
+    return {
+        "name": card_name,
+        "characteristics": _traits(data["characteristics"], shape),
+        "description": _description(data["description"], shape),
+        "example_dialogue": _dialogue(data["example_dialogue"], card_name, shape),
+    }
+
+
+def _sized(text: object, what: str, chars: tuple[int, int]) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise CardError(f"{what} is empty or not text")
+    kept = trim_to_sentence(text)
+    if not kept:
+        raise CardError(f"{what} has no full sentence: {' '.join(text.split())[:60]!r}")
+    if not chars[0] <= len(kept) <= chars[1]:
+        raise CardError(f"{what} has {len(kept)} characters, want {chars[0]}-{chars[1]}")
+    return kept
+
+
+def _traits(traits: object, shape: Shape) -> dict[str, str]:
     if isinstance(traits, list) and all(isinstance(t, dict) and set(t) == {"trait", "text"} for t in traits):
         pairs, traits = traits, {}  # from `json_schema`; a repeated name keeps its first text
         for pair in pairs:
@@ -139,36 +160,57 @@ def check_card(data: object, name: str | None = None) -> dict:
         traits = {k: v for t in traits for k, v in t.items()}  # "- Trait: text" lists
     if not isinstance(traits, dict):
         raise CardError("characteristics is not a mapping of trait -> text")
-    if not MIN_TRAITS <= len(traits) <= MAX_TRAITS:
-        raise CardError(f"{len(traits)} characteristics, want {MIN_TRAITS}-{MAX_TRAITS}")
+    low, high = shape.traits
+    if not low <= len(traits) <= high:
+        raise CardError(f"{len(traits)} characteristics, want {low}-{high}")
+    checked = {}
     for trait, text in traits.items():
-        if not str(trait).strip():
-            raise CardError("a characteristic has no name")
-        if not isinstance(text, str) or not text.strip():
-            raise CardError(f"characteristic {trait!r} has no text")
-    dialogue = data["example_dialogue"]
-    if isinstance(dialogue, list):  # exchanges, from `json_schema`
-        if not all(isinstance(turn, dict) for turn in dialogue):
-            raise CardError("example_dialogue is a list but not of {speaker: line} exchanges")
-        data = {**data, "example_dialogue": "\n".join(
-            f"{speaker}: {' '.join(str(line).split())}" for turn in dialogue for speaker, line in turn.items()
-        )}
-    for key in ("name", "description", "example_dialogue"):
-        if not isinstance(data[key], str) or not data[key].strip():
-            raise CardError(f"{key} is empty or not text")
-    card_name = data["name"].strip()
-    if name and card_name.upper() != name.upper():
-        raise CardError(f"card is for {card_name!r}, not {name!r}")
-    if "{{user}}:" not in data["example_dialogue"]:
-        raise CardError("example_dialogue has no {{user}}: turn")
-    if f"{card_name}:".upper() not in data["example_dialogue"].upper():
-        raise CardError(f"example_dialogue has no {card_name}: turn")
-    return {
-        "name": card_name,
-        "characteristics": {str(k).strip(): " ".join(v.split()) for k, v in traits.items()},
-        "description": data["description"].strip(),
-        "example_dialogue": data["example_dialogue"].strip(),
-    }
+        label = plain(str(trait))
+        if not label or len(label) > TRAIT_NAME_CHARS:
+            raise CardError(f"a characteristic's name is empty or longer than {TRAIT_NAME_CHARS}: {label[:60]!r}")
+        checked[label] = plain(_sized(text, f"characteristic {label!r}", shape.trait_chars))
+    return checked
+
+
+def _description(description: object, shape: Shape) -> str:
+    if isinstance(description, list):  # paragraphs, from `json_schema`
+        description = "\n\n".join(str(p).strip() for p in description)
+    if not isinstance(description, str) or not description.strip():
+        raise CardError("description is empty or not text")
+    paragraphs = [trim_to_sentence(p) for p in re.split(r"\n\s*\n", description.strip())]
+    paragraphs = [p for p in paragraphs if p]
+    low, high = shape.description_paragraphs
+    if not low <= len(paragraphs) <= high:
+        raise CardError(f"description has {len(paragraphs)} paragraphs, want {low}-{high}")
+    text = "\n\n".join(paragraphs)
+    if not shape.description_chars[0] <= len(text) <= shape.description_chars[1]:
+        raise CardError(f"description has {len(text)} characters, want "
+                        f"{shape.description_chars[0]}-{shape.description_chars[1]}")
+    return text
+
+
+def _dialogue(dialogue: object, name: str, shape: Shape) -> str:
+    if isinstance(dialogue, list):  # lines, from `json_schema`
+        if not all(isinstance(line, dict) for line in dialogue):
+            raise CardError("example_dialogue is a list but not of {speaker, says, narration} lines")
+        dialogue = "\n".join(turn(str(line.get("speaker")), str(line.get("says") or ""),
+                                  trim_to_sentence(str(line.get("narration") or ""))) for line in dialogue)
+    if not isinstance(dialogue, str) or not dialogue.strip():
+        raise CardError("example_dialogue is empty or not text")
+    lines = [" ".join(line.split()) for line in dialogue.strip().splitlines() if line.strip()]
+    low, high = shape.dialogue_lines
+    if not low <= len(lines) <= high:
+        raise CardError(f"example_dialogue has {len(lines)} lines, want {low}-{high}")
+    if not lines[0].upper().startswith(f"{name}:".upper()):
+        raise CardError(f"example_dialogue does not open with {name}")
+    if not any(line.startswith(f"{USER}:") for line in lines):
+        raise CardError("example_dialogue has no {{user}}: line")
+    for line in lines:
+        if line.upper().startswith(f"{name}:".upper()) and not re.search(r'"[^"]+"', line):
+            raise CardError(f"a line of {name} has no quoted speech: {line[:60]!r}")
+        if not (line.startswith(f"{USER}:") or line.upper().startswith(f"{name}:".upper())):
+            raise CardError(f"example_dialogue line is neither {name}'s nor {{{{user}}}}'s: {line[:60]!r}")
+    return "\n".join(lines)
 
 
 class CharacterCard(Stage):
@@ -180,6 +222,7 @@ class CharacterCard(Stage):
     def jobs(self, movie: Movie, results: Results, ctx: Context) -> Iterator[Job]:
         """Structured: ask for the JSON of `json_schema` (for constrained decoding) instead of YAML."""
         prompt = ctx.prompt(self.name)
+        cast = cast_sheet(movie)
         for character in movie.screenplay.main_characters:
             name = movie.name(character.name)
             said, done = [], []
@@ -195,10 +238,12 @@ class CharacterCard(Stage):
             key = movie.character_id(character)
             yield Job(
                 id=key, key=key, stage=self.name, movie=movie.id, item=name, prompt=prompt,
-                text=prompt.fill(movie=movie.title, name=name, dialogue="\n".join(said), actions="\n".join(done)),
-                check=lambda answer, name=name: check(answer, name),
-                json_schema=json_schema(name) if ctx.structured else None,
+                text=prompt.fill(movie=movie.title, cast=cast, name=name, dialogue="\n".join(said),
+                                 actions="\n".join(done), **shape_words(ctx.shape)),
+                check=lambda answer, name=name: check(answer, name, ctx.shape),
+                json_schema=json_schema(name, ctx.shape) if ctx.structured else None,
                 distinct=DISTINCT if ctx.structured else (),
+                max_tokens=budget(ctx.shape, prompt.max_tokens),
             )
 
     def collect(self, movie: Movie, key: str, values: list[dict]) -> str:
@@ -223,8 +268,15 @@ def _spread(items: list[str], budget: int) -> list[str]:
     return [item for n, item in enumerate(items) if int(n / step) != int((n - 1) / step) or n == 0]
 
 
-def check(answer: str, name: str) -> dict:
+def budget(shape: Shape, floor: int) -> int:
+    """Tokens for a card of the shape's largest size, as JSON, at about 3.5 characters a token."""
+    chars = (shape.traits[1] * (shape.trait_chars[1] + 40) + shape.description_chars[1]
+             + shape.dialogue_lines[1] * (2 * shape.line_chars + 40))
+    return max(floor, int(1.1 * chars / 3.5))
+
+
+def check(answer: str, name: str, shape: Shape = CINEMATIKA) -> dict:
     try:
-        return parse_card(answer, name)
+        return parse_card(answer, name, shape)
     except CardError as exc:
         raise Invalid(f"card: {exc}") from None

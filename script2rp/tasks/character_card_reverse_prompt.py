@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import re
+
 from script2rp.model import Movie
-from script2rp.tasks import structured as shapes
+from script2rp.tasks.instructions import instructed, instructions
+from script2rp.tasks.shapes import COMPACT, Shape, ends_sentence
+from script2rp.tasks import structured
 from script2rp.tasks.stage import CHARACTER_COLUMNS, PAIR_COLUMNS, Config, Context, Failure, Invalid, Job, Results, Stage
 
 
-def request_schema(name: str) -> dict:
-    """One paragraph that names the character (its first name, as `check` wants)."""
-    first = name.split()[0]
+def request_schema(name: str, shape: Shape = COMPACT) -> dict:
+    """One paragraph that names the character (its first name, as `check` wants); bounded only for
+    the compact shape (see `structured`)."""
+    first = re.escape(name.split()[0])
     text = r'[^"\\\n\r\t]'
+    span = "{10,100}" if shape.bounded else "+"
     return {
         "type": "object",
-        "properties": {"request": {"type": "string", "pattern": f"^{text}{{10,100}}{first}{text}{{10,100}}$"}},
+        "properties": {"request": {"type": "string", "pattern": f"^{text}{span}{first}{text}{span}$"}},
         "required": ["request"],
         "additionalProperties": False,
     }
@@ -26,7 +32,9 @@ class CharacterCardReversePrompt(Stage):
     prompt = "character_card_reverse_prompt"
     needs = ("character_card",)
     item_wise = True
-    config = Config(name, CHARACTER_COLUMNS + PAIR_COLUMNS, "card (input) -> the request that would produce it (output)")
+    row_prompts = ("instructions",)
+    config = Config(name, CHARACTER_COLUMNS + PAIR_COLUMNS,
+                    "card with an instruction (input) -> the request that would produce it (output)")
 
     def jobs(self, movie: Movie, results: Results, ctx: Context) -> Iterator[Job]:
         prompt = ctx.prompt(self.name)
@@ -40,21 +48,23 @@ class CharacterCardReversePrompt(Stage):
                 id=cid, key=cid, stage=self.name, movie=movie.id, item=name, prompt=prompt,
                 text=prompt.fill(card=cards[cid]),
                 check=lambda answer, name=name: check(
-                    shapes.load(answer).get("request", "") if ctx.structured else answer, name),
-                json_schema=request_schema(name) if ctx.structured else None,
+                    structured.load(answer).get("request", "") if ctx.structured else answer, name),
+                json_schema=request_schema(name, ctx.shape) if ctx.structured else None,
             )
 
     def rows(self, movie: Movie, results: Results, ctx: Context) -> Iterator[dict | Failure]:
         cards, requests = results["character_card"], results[self.name]
+        phrasings = instructions(ctx, self.name)
         for character in movie.screenplay.main_characters:
             cid = movie.character_id(character)
             if cid in requests:
-                yield {"id": cid, "movie": movie.title, "character": movie.name(character.name),
-                       "input": cards[cid], "output": requests[cid]}
+                name = movie.name(character.name)
+                yield {"id": cid, "movie": movie.title, "character": name,
+                       "input": instructed(phrasings, cid, cards[cid], name=name), "output": requests[cid]}
 
 
 def check(answer: str, name: str) -> str:
-    request = answer.strip().removeprefix("Request:").strip()
+    request = " ".join(answer.strip().removeprefix("Request:").split())
     if len(request.split()) < 8:
         raise Invalid("request too short")
     if "name:" in request and "characteristics:" in request:
@@ -62,4 +72,6 @@ def check(answer: str, name: str) -> str:
     first = name.split()[0].lower()
     if first not in request.lower():
         raise Invalid(f"request does not name {name}")
+    if not ends_sentence(request):
+        raise Invalid(f"stops mid-sentence: {request[-60:]!r}")
     return request

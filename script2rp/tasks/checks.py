@@ -38,3 +38,34 @@ def coverage(dialogues: Iterable[Dialogue], transcript: str, block_recall: float
         return 1.0
     kept = sum(1 for b in blocks if len(b & vocab) / len(b) >= block_recall)
     return kept / len(blocks)
+
+
+# Two quote marks side by side: a quote inside a quoted speech (`""Not yet." Every night?"`).
+_NESTED = re.compile(r'["“”]["“”]')
+
+
+def prose_problems(text: str) -> list[tuple[str, str]]:
+    """What is wrong with the prose of a roleplay text, as (kind, the paragraph's start): nested
+    quotes, narration that is a bare fragment (`Mara`, `][`), a paragraph that stops mid-sentence."""
+    from script2rp.cinematika import match_turn
+    from script2rp.tasks.shapes import ends_sentence, is_fragment
+
+    problems = []
+    for para in (p.strip() for p in text.split("\n\n")):
+        if not para:
+            continue
+        found = match_turn(para)
+        if _NESTED.search(para):
+            problems.append(("nested quotes", para[:80]))
+        stage_note = para.startswith("*") and para.endswith("*") and para.count("*") == 2  # `*Inside. Tent.*`
+        if found is None and not stage_note and is_fragment(para):
+            problems.append(("mid-sentence" if len(para.split()) > 2 else "fragment", para[:80]))
+        elif found is not None and not (ends_sentence(para) or para.endswith(('"', "”", "*"))):
+            problems.append(("mid-sentence", para[-80:]))
+    return problems
+
+
+def prose_problem(text: str) -> str | None:
+    """The first of `prose_problems`, as a reason."""
+    problems = prose_problems(text)
+    return f"{problems[0][0]}: {problems[0][1]!r}" if problems else None

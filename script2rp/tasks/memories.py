@@ -8,7 +8,9 @@ from collections.abc import Iterator
 
 from script2rp.cinematika import turns
 from script2rp.model import Movie
-from script2rp.tasks import structured as shapes
+from script2rp.tasks import structured
+from script2rp.tasks.screenplay import cast_sheet
+from script2rp.tasks.shapes import ends_sentence
 from script2rp.tasks.stage import CONVERSATION, SCENE_COLUMNS, Config, Context, Failure, Invalid, Job, Results, Stage
 
 MAX_WORDS = 120
@@ -26,27 +28,29 @@ class Memories(Stage):
     def jobs(self, movie: Movie, results: Results, ctx: Context) -> Iterator[Job]:
         prompt = ctx.prompt(self.name)
         transcripts = results["scene_enhancement"]
+        cast = cast_sheet(movie)
         for scene in movie.screenplay.scenes:
             sid = movie.scene_id(scene)
             if sid not in transcripts:
                 continue
             yield Job(
                 id=sid, key=sid, stage=self.name, movie=movie.id, item=f"scene {scene.index}", prompt=prompt,
-                text=prompt.fill(transcript=transcripts[sid]),
-                check=(lambda answer: check(shapes.sentences_text(answer, "memory"))) if ctx.structured else check,
-                json_schema=shapes.sentences_schema("memory", 1, 4) if ctx.structured else None,
+                text=prompt.fill(cast=cast, transcript=transcripts[sid]),
+                check=(lambda answer: check(structured.sentences_text(answer, "memory"))) if ctx.structured else check,
+                json_schema=structured.sentences_schema("memory", 1, 4, ctx.shape) if ctx.structured else None,
             )
 
     def rows(self, movie: Movie, results: Results, ctx: Context) -> Iterator[dict | Failure]:
         # The rows teach the plain-text task, whichever form (free or JSON) produced the answer.
         prompt = ctx.prompts.load(self.name)
         transcripts, memories = results["scene_enhancement"], results[self.name]
+        cast = cast_sheet(movie)
         for scene in movie.screenplay.scenes:
             sid = movie.scene_id(scene)
             if sid in memories:
                 yield {"id": sid, "movie": movie.title, "scene_index": scene.index, "conversations": [
                     {"from": "system", "value": prompt.system},
-                    {"from": "human", "value": prompt.fill(transcript=transcripts[sid])},
+                    {"from": "human", "value": prompt.fill(cast=cast, transcript=transcripts[sid])},
                     {"from": "gpt", "value": memories[sid]}]}
 
 
@@ -60,4 +64,6 @@ def check(answer: str) -> str:
         raise Invalid("memory contains dialogue turns")
     if not re.search(r"[.!?]", memory):
         raise Invalid("not a sentence")
+    if not ends_sentence(memory):
+        raise Invalid(f"stops mid-sentence: {memory[-60:]!r}")
     return memory

@@ -50,6 +50,12 @@ class Prompts:
             prompt = self._loaded[name] = parse_prompt(name, self._read(name))
         return prompt
 
+    def data(self, name: str) -> tuple[dict, str]:
+        """A prompt file that is not a template (the instruction phrasings): its data and version."""
+        raw = self._read(name)
+        data = yaml.safe_load(raw)
+        return data, f"{name}/v{data['version']}-{hashlib.sha256(raw).hexdigest()[:8]}"
+
     def _read(self, name: str) -> bytes:
         if self.override is not None and (self.override / f"{name}.yaml").is_file():
             return (self.override / f"{name}.yaml").read_bytes()

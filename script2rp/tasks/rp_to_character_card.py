@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from script2rp.cinematika import name_key, turns
 from script2rp.model import Dialogue, Movie
+from script2rp.tasks.instructions import instructed, instructions
 from script2rp.tasks.stage import CHARACTER_COLUMNS, PAIR_COLUMNS, Config, Context, Failure, Results, Stage
 
 MAX_TURNS = 40
@@ -17,12 +18,12 @@ class RPToCharacterCard(Stage):
     name = "rp_to_character_card"
     needs = ("character_card",)
     uses = ("scene_enhancement",)
-    row_prompts = ("rp_to_character_card",)
+    row_prompts = ("instructions",)
     config = Config(name, CHARACTER_COLUMNS + PAIR_COLUMNS,
                     "a character's RP turns with an instruction (input) -> their card (output)")
 
     def rows(self, movie: Movie, results: Results, ctx: Context) -> Iterator[dict | Failure]:
-        prompt = ctx.prompts.load(self.name)
+        phrasings = instructions(ctx, self.name)
         cards, transcripts = results["character_card"], results.get("scene_enhancement", {})
         for character in movie.screenplay.main_characters:
             cid = movie.character_id(character)
@@ -30,7 +31,7 @@ class RPToCharacterCard(Stage):
                 name = movie.name(character.name)
                 lines = turns_of(movie, character.name, transcripts)
                 yield {"id": cid, "movie": movie.title, "character": name,
-                       "input": prompt.fill(name=name, turns="\n".join(lines)), "output": cards[cid]}
+                       "input": instructed(phrasings, cid, "\n".join(lines), name=name), "output": cards[cid]}
 
 
 def turns_of(movie: Movie, speaker: str, transcripts: dict[str, str], limit: int = MAX_TURNS) -> list[str]:

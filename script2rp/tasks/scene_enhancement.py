@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 from script2rp.cinematika import name_key, turns
 from script2rp.model import Dialogue, Element, Movie, Scene
-from script2rp.tasks import structured as shapes
-from script2rp.tasks.checks import coverage, debris
-from script2rp.tasks.screenplay import scene_pairs, screenplay_text
+from script2rp.tasks import structured
+from script2rp.tasks.checks import coverage, debris, prose_problem
+from script2rp.tasks.instructions import instructions
+from script2rp.tasks.screenplay import cast_sheet, scene_pairs, screenplay_text, shape_words
+from script2rp.tasks.shapes import Shape
 from script2rp.tasks.stage import PAIR_COLUMNS, SCENE_COLUMNS, Config, Context, Failure, Invalid, Job, Results, Stage
 
 
@@ -51,13 +53,16 @@ def known_speakers(movie: Movie) -> set[str]:
 class SceneEnhancement(Stage):
     name = "scene_enhancement"
     prompt = "scene_enhancement"
-    config = Config(name, SCENE_COLUMNS + PAIR_COLUMNS, "screenplay scene (input) -> novel-style RP transcript (output)")
+    row_prompts = ("instructions",)
+    config = Config(name, SCENE_COLUMNS + PAIR_COLUMNS, "screenplay scene with an instruction (input) -> "
+                    "novel-style RP transcript (output)")
 
     def jobs(self, movie: Movie, results: Results, ctx: Context) -> Iterator[Job]:
         """Structured: the model writes only the narration around the script's own lines (see
         `structured.transcript_schema`)."""
         prompt = ctx.prompt(self.name)
         known = known_speakers(movie)
+        cast = cast_sheet(movie)
         for scene in movie.screenplay.scenes:
             parts = split_scene(scene, ctx.max_scene_chars)
             for n, part in enumerate(parts):
@@ -67,25 +72,34 @@ class SceneEnhancement(Stage):
                 if part.context:
                     context = ("\nThe scene so far (already written; do not repeat it):\n"
                                + screenplay_text(None, part.context) + "\n")
-                text = prompt.fill(movie=movie.title, speakers=", ".join(speakers), context=context,
-                                   scene=screenplay_text(scene.heading if n == 0 else None, part.body))
+                text = prompt.fill(movie=movie.title, cast=cast, speakers=", ".join(speakers), context=context,
+                                   scene=screenplay_text(scene.heading if n == 0 else None, part.body),
+                                   **shape_words(ctx.shape))
+                lines = [(movie.name(d.speaker), " ".join(d.text.split())) for d in dialogues]
                 key = movie.scene_id(scene)
                 yield Job(
                     id=f"{key}/part-{n}", key=key, stage=self.name, movie=movie.id, item=f"scene {scene.index}",
                     part=f" part {n + 1}/{len(parts)}" if len(parts) > 1 else "",
                     prompt=prompt, text=text,
                     check=lambda answer, d=dialogues: check(
-                        shapes.transcript_text(answer) if ctx.structured else answer, d, known, ctx.min_coverage),
-                    json_schema=shapes.transcript_schema(
-                        [(movie.name(d.speaker), " ".join(d.text.split())) for d in dialogues])
-                    if ctx.structured else None,
+                        structured.transcript_text(answer) if ctx.structured else answer, d, known, ctx.min_coverage),
+                    json_schema=structured.transcript_schema(lines, ctx.shape) if ctx.structured else None,
+                    max_tokens=budget(lines, len(part.body), ctx.shape, prompt.max_tokens),
                 )
 
     def collect(self, movie: Movie, key: str, values: list[str]) -> str:
         return "\n\n".join(values)
 
     def rows(self, movie: Movie, results: Results, ctx: Context) -> Iterator[dict | Failure]:
-        return scene_pairs(movie, results[self.name])
+        return scene_pairs(movie, results[self.name], instructions(ctx, self.name))
+
+
+def budget(lines: list[tuple[str, str]], elements: int, shape: Shape, floor: int) -> int:
+    """Tokens for a transcript of these lines: the fixed words, and narration of the shape's size
+    around each element, at about 3.5 characters a token, with a fifth to spare."""
+    fixed = sum(len(name) + len(says) + 40 for name, says in lines)
+    narration = (elements + 1) * (shape.narration_chars if shape.bounded else 2 * shape.narration_chars // 3)
+    return max(floor, int(1.2 * (fixed + narration) / 3.5) + 32)
 
 
 def check(answer: str, dialogues: list[Dialogue], known: set[str], min_coverage: float) -> str:
@@ -95,6 +109,9 @@ def check(answer: str, dialogues: list[Dialogue], known: set[str], min_coverage:
     found = debris(transcript)
     if found:
         raise Invalid(f"screenplay notation left in: {found!r}")
+    problem = prose_problem(transcript)
+    if problem:
+        raise Invalid(problem)
     spoken = [name for name, _ in turns(transcript) if name]
     if dialogues and not spoken:
         raise Invalid("no speaker turns (`Name: ...`)")

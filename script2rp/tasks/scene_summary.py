@@ -6,9 +6,11 @@ import re
 from collections.abc import Iterator
 
 from script2rp.model import Movie
-from script2rp.tasks import structured as shapes
+from script2rp.tasks import structured
 from script2rp.tasks.checks import debris
-from script2rp.tasks.screenplay import scene_pairs, screenplay_text
+from script2rp.tasks.instructions import instructions
+from script2rp.tasks.screenplay import cast_sheet, scene_pairs, screenplay_text, shape_words
+from script2rp.tasks.shapes import ends_sentence
 from script2rp.tasks.stage import PAIR_COLUMNS, SCENE_COLUMNS, Config, Context, Failure, Invalid, Job, Results, Stage
 
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*(?=\s|$)")
@@ -17,10 +19,14 @@ _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*(?=\s|$)")
 class SceneSummary(Stage):
     name = "scene_summary"
     prompt = "scene_summary"
-    config = Config(name, SCENE_COLUMNS + PAIR_COLUMNS, "screenplay scene (input) -> 2-5 sentence scenario (output)")
+    row_prompts = ("instructions",)
+    config = Config(name, SCENE_COLUMNS + PAIR_COLUMNS,
+                    "screenplay scene with an instruction (input) -> 2-5 sentence scenario (output)")
 
     def jobs(self, movie: Movie, results: Results, ctx: Context) -> Iterator[Job]:
         prompt = ctx.prompt(self.name)
+        cast = cast_sheet(movie)
+        least, most = ctx.shape.summary_sentences
         for scene in movie.screenplay.scenes:
             text = screenplay_text(scene.heading, scene.elements)
             if len(text) > ctx.max_scene_chars:  # a summary needs the gist, not every line
@@ -28,13 +34,14 @@ class SceneSummary(Stage):
             key = movie.scene_id(scene)
             yield Job(
                 id=key, key=key, stage=self.name, movie=movie.id, item=f"scene {scene.index}",
-                prompt=prompt, text=prompt.fill(movie=movie.title, scene=text),
-                check=(lambda answer: check(shapes.sentences_text(answer, "scenario"))) if ctx.structured else check,
-                json_schema=shapes.sentences_schema("scenario", 2, 4) if ctx.structured else None,
+                prompt=prompt, text=prompt.fill(movie=movie.title, cast=cast, scene=text, **shape_words(ctx.shape)),
+                check=(lambda answer: check(structured.sentences_text(answer, "scenario"))) if ctx.structured else check,
+                json_schema=structured.sentences_schema("scenario", least, most, ctx.shape) if ctx.structured else None,
+                max_tokens=max(prompt.max_tokens, most * 60),
             )
 
     def rows(self, movie: Movie, results: Results, ctx: Context) -> Iterator[dict | Failure]:
-        return scene_pairs(movie, results[self.name])
+        return scene_pairs(movie, results[self.name], instructions(ctx, self.name))
 
 
 def check(answer: str) -> str:
@@ -44,6 +51,8 @@ def check(answer: str) -> str:
     found = debris(summary)
     if found:
         raise Invalid(f"screenplay notation left in: {found!r}")
+    if not ends_sentence(summary):
+        raise Invalid(f"stops mid-sentence: {summary[-60:]!r}")
     sentences = len(_SENTENCE_END.findall(summary))
     if not 2 <= sentences <= 5:
         raise Invalid(f"{sentences} sentences, want 2-5")

@@ -1,10 +1,15 @@
-"""How a scene is shown to a model: plain screenplay layout, without page furniture."""
+"""How a movie is shown to a model: scenes in plain screenplay layout (without page furniture),
+the movie's cast, and the sizes the build asks for."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
+from string import Template
 
-from script2rp.model import Dialogue, Element, Movie, Transition
+from script2rp.model import Action, Dialogue, Element, Movie, Scene, Transition
+from script2rp.tasks.instructions import instructed
+from script2rp.tasks.shapes import Shape
 
 
 def element_text(el: Element) -> str:
@@ -43,11 +48,47 @@ def speech_pieces(d: Dialogue) -> list[tuple[str, str]]:
     return pieces
 
 
-def scene_pairs(movie: Movie, outputs: dict[str, str]) -> Iterator[dict]:
-    """Rows of an instruction config over scenes: the scene as screenplay text in, `outputs` (by
-    scene id) out; scenes without an output have no row."""
+def scene_pairs(movie: Movie, outputs: dict[str, str], phrasings: list[Template]) -> Iterator[dict]:
+    """Rows of an instruction config over scenes: an instruction and the scene as screenplay text
+    in, `outputs` (by scene id) out; scenes without an output have no row."""
     for scene in movie.screenplay.scenes:
         sid = movie.scene_id(scene)
         if sid in outputs:
+            text = screenplay_text(scene.heading, scene.elements)
             yield {"id": sid, "movie": movie.title, "scene_index": scene.index,
-                   "input": screenplay_text(scene.heading, scene.elements), "output": outputs[sid]}
+                   "input": instructed(phrasings, sid, text), "output": outputs[sid]}
+
+
+def cast_sheet(movie: Movie, intro_chars: int = 200, npcs: int = 60) -> str:
+    """Who is who in the movie, the same text in every prompt of the movie, placed right after the
+    shared instructions so the backend's prefix cache serves it: each main character with the
+    action line that first names them (a screenplay introduces its people there), then the others."""
+    sp = movie.screenplay
+    lines = [f"Cast of {movie.title}:"]
+    for character in sp.main_characters:
+        intro = _introduction(sp.scenes, character.name)
+        lines.append(f"- {movie.name(character.name)}" + (f": {intro[:intro_chars]}" if intro else ""))
+    others = [movie.name(c.name) for c in sp.npcs][:npcs]
+    if others:
+        lines.append("Minor characters: " + ", ".join(others) + ".")
+    return "\n".join(lines)
+
+
+def _introduction(scenes: list[Scene], name: str) -> str:
+    mention = re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)
+    for scene in scenes:
+        for el in scene.elements:
+            if isinstance(el, Action) and mention.search(el.text):
+                return " ".join(el.text.split())
+    return ""
+
+
+def shape_words(shape: Shape) -> dict[str, str]:
+    """The sizes a prompt asks for, as words for its `$placeholders`."""
+    span = lambda pair: f"{pair[0]} to {pair[1]}"  # noqa: E731
+    return {
+        "traits": span(shape.traits), "trait_chars": span(shape.trait_chars),
+        "paragraphs": span(shape.description_paragraphs), "description_chars": span(shape.description_chars),
+        "dialogue_lines": span(shape.dialogue_lines), "sentences": span(shape.summary_sentences),
+        "narration": "one short sentence" if shape.bounded else "one to three sentences",
+    }

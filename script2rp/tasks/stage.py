@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from script2rp.model import Movie
 from script2rp.tasks.prompt import Prompt, Prompts
+from script2rp.tasks.shapes import CINEMATIKA, Shape
 
 
 class Invalid(ValueError):
@@ -96,6 +97,7 @@ class Context:
     max_scene_chars: int = 6000  # a longer scene is sent in parts
     max_prompt_chars: int = 8000  # budget for a character's lines in a card prompt
     min_coverage: float = 0.9  # share of dialogue blocks a transcript must keep
+    shape: Shape = CINEMATIKA  # how large the model's text should be
 
     def prompt(self, name: str) -> Prompt:
         """A model stage's prompt as this build asks it: `<name>_json` when structured."""

@@ -1,13 +1,19 @@
 """JSON shapes for constrained decoding of the prose stages, and their way back to plain text.
 
 With `build --structured` (the default on the in-process vLLM and llama.cpp backends) a stage's
-answer is JSON that a grammar forces into a shape its validator accepts, so a small model cannot
-drop a line of dialogue, invent a speaker or ramble until `max_tokens`; the builder then turns the
-JSON into the same text a free answer gives. Only keywords every target decoder handles are used
-(llama.cpp grammars, vLLM's xgrammar): const, prefixItems, min/maxItems, min/maxLength, pattern.
+answer is JSON that a grammar forces into a shape its validator accepts, so a model cannot drop a
+line of dialogue, invent a speaker or ramble until `max_tokens`; the builder then turns the JSON
+into the same text a free answer gives. Only keywords every target decoder handles are used
+(llama.cpp grammars, vLLM's xgrammar): const, prefixItems, min/maxItems, maxLength, pattern.
 
-- A scene transcript keeps the script's dialogue verbatim and in order (each line a `const`);
-  the model writes the narration: an opening sentence, and after each line what happens.
+Sizes follow the build's `Shape` (shapes.py): the compact shape caps every free string (llama.cpp's
+sampler needs it); the cinematika shape bounds nothing in a schema that differs per request (a
+transcript's, a card's), because xgrammar 0.2.8 needs about a second to compile a bounded free
+string and milliseconds otherwise: there the prompt, the token budget and the validator hold sizes.
+
+- A scene transcript keeps the script's dialogue verbatim and in order (each line a `const`); the
+  model writes the narration: an opening, and around each line what happens. Each prose string is
+  cut back to its last full sentence when the model stopped mid-way (`shapes.trim_to_sentence`).
 - Summaries and memories are lists of sentences, each one sentence by its pattern.
 """
 
@@ -15,14 +21,14 @@ from __future__ import annotations
 
 import json
 
+from script2rp.cinematika import turn
+from script2rp.tasks.shapes import CINEMATIKA, Shape, is_fragment, trim_to_sentence
 from script2rp.tasks.stage import Invalid
 
 # One sentence: a capital, no sentence end inside, no quotes or backslashes (nothing to escape in
 # JSON) and no line breaks, then its end mark.
 SENTENCE = r'^[A-Z][^.!?"\\\n\r\t]{8,120}[.!?]$'
-# llama.cpp's grammar sampler slows down steeply with the bound of a repetition once a string gets
-# long (SmolLM2-135M: ~21 tok/s at 100 characters, ~6 at 150, ~3 at 400), so strings stay short.
-_NARRATION = {"type": "string", "maxLength": 100}
+OPEN_SENTENCE = r'^[A-Z][^.!?"\\\n\r\t]+[.!?]$'  # the same, unbounded (cheap for xgrammar)
 
 
 def load(answer: str) -> dict:
@@ -35,11 +41,12 @@ def load(answer: str) -> dict:
     return data
 
 
-def sentences_schema(key: str, least: int, most: int) -> dict:
+def sentences_schema(key: str, least: int, most: int, shape: Shape = CINEMATIKA) -> dict:
+    sentence = SENTENCE if shape.bounded else OPEN_SENTENCE
     return {
         "type": "object",
         "properties": {key: {"type": "array", "minItems": least, "maxItems": most,
-                             "items": {"type": "string", "pattern": SENTENCE}}},
+                             "items": {"type": "string", "pattern": sentence}}},
         "required": [key],
         "additionalProperties": False,
     }
@@ -52,18 +59,28 @@ def sentences_text(answer: str, key: str) -> str:
     return " ".join(" ".join(s.split()) for s in items)
 
 
-def transcript_schema(lines: list[tuple[str, str]]) -> dict:
-    """`lines`: (speaker's display name, words) of each dialogue block, in order."""
-    turns = [
-        {"type": "object",
-         "properties": {"speaker": {"const": name}, "says": {"const": says}, "then": _NARRATION},
-         "required": ["speaker", "says", "then"], "additionalProperties": False}
-        for name, says in lines
-    ]
+def _prose(shape: Shape) -> dict:
+    return {"type": "string", **shape.cap(shape.narration_chars)}
+
+
+def transcript_schema(lines: list[tuple[str, str]], shape: Shape = CINEMATIKA) -> dict:
+    """`lines`: (speaker's display name, words) of each dialogue block, in order.
+
+    Compact: `{"speaker", "says", "then"}` per line. Cinematika: `{"narration", "speaker",
+    "action", "says", "after"}`: a paragraph of what happens before the line (the script's action,
+    no one's turn), what the speaker does as they speak, the line, and what follows it."""
+    prose = _prose(shape)
+    if shape.bounded:
+        fields = lambda name, says: {"speaker": {"const": name}, "says": {"const": says}, "then": prose}  # noqa: E731
+    else:
+        fields = lambda name, says: {"narration": prose, "speaker": {"const": name}, "action": prose,  # noqa: E731
+                                     "says": {"const": says}, "after": prose}
+    turns = [{"type": "object", "properties": fields(name, says), "required": list(fields(name, says)),
+              "additionalProperties": False} for name, says in lines]
     return {
         "type": "object",
         "properties": {
-            "opening": _NARRATION,
+            "opening": prose,
             "turns": {"type": "array", "prefixItems": turns, "items": False,
                       "minItems": len(turns), "maxItems": len(turns)},
         },
@@ -73,13 +90,22 @@ def transcript_schema(lines: list[tuple[str, str]]) -> dict:
 
 
 def transcript_text(answer: str) -> str:
-    """The training-format transcript: the opening narration, then `Name: "words" narration`."""
+    """The training-format transcript: the opening narration, then the turns (`Name: action
+    "words" after`), with the narration between turns as its own paragraphs."""
     data = load(answer)
     turns = data.get("turns")
     if not isinstance(turns, list) or not all(isinstance(t, dict) for t in turns):
         raise Invalid("turns is not a list of objects")
-    paragraphs = [" ".join(str(data.get("opening") or "").split())]
-    for turn in turns:
-        then = " ".join(str(turn.get("then") or "").split())
-        paragraphs.append(f'{turn.get("speaker")}: "{turn.get("says")}"' + (f" {then}" if then else ""))
-    return "\n\n".join(p for p in paragraphs if p)
+    opening = trim_to_sentence(str(data.get("opening") or ""))
+    if is_fragment(opening):
+        raise Invalid(f"the opening is not a sentence: {opening[:60]!r}")
+    paragraphs = [opening]
+    for t in turns:
+        narration = trim_to_sentence(str(t.get("narration") or ""))
+        if narration and not is_fragment(narration):
+            paragraphs.append(narration)
+        before = trim_to_sentence(str(t.get("action") or ""))
+        after = trim_to_sentence(str(t.get("then") or t.get("after") or ""))
+        if str(t.get("says") or "").strip() or before or after:  # a cue with nothing said or done: no turn
+            paragraphs.append(turn(str(t.get("speaker")), str(t.get("says") or ""), after, before))
+    return "\n\n".join(paragraphs)

@@ -80,11 +80,11 @@ def assert_accounted(out: Path) -> None:
     for movie in rep["movies"]:
         for config, stage in (("scene_enhancement", "scene_enhancement"), ("scene_summary", "scene_summary"),
                               ("scene_by_scene", "scene_by_scene")):
-            have = {r["scene_index"] for r in rows[config] if r["id"].startswith(movie["id"] + "/")}
+            have = {r["scene_index"] for r in rows.get(config, []) if r["id"].startswith(movie["id"] + "/")}
             for index in range(movie["scenes"]):
                 sid = f"{movie['id']}/scene-{index:04d}"
                 assert index in have or any(i.startswith(sid) for i in failed_prefix.get(stage, [])), (config, sid)
-        cards = {r["id"] for r in rows["character_cards"]}
+        cards = {r["id"] for r in rows.get("character_cards", [])}
         for name in movie["main_characters"]:
             cid = f"{movie['id']}/character-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
             assert cid in cards or ("character_card", cid) in failed, cid

@@ -6,8 +6,10 @@ builder's real client, retries and cache are what gets tested. Answers are a fun
 prompt and the seed only, so two builds get the same answers whatever the order or the timing:
 
 - scene prompts get a transcript made from the screenplay text in the prompt (every speech kept);
-- card prompts get a valid YAML card for the name asked; summaries, memories and requests get
-  fixed sentences that pass their validators;
+- card prompts get a valid YAML card of cinematika's size for the name asked; summaries, memories
+  and requests get fixed sentences that pass their validators;
+- a request that carries a JSON schema (`--structured`) gets JSON the schema allows, every list and
+  string at the largest size the build allows;
 - `bad_rate` of (prompt, seed) pairs get a wrong answer instead (a validator must catch it, and
   the re-ask, with another seed, usually gets a good one);
 - `fault_rate` of first attempts per (prompt, seed) fail: 500, 429 with Retry-After, a broken
@@ -32,29 +34,59 @@ def _unit(*parts: object) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def answer(prompt: str, seed: int, bad_rate: float = 0.0) -> str:
-    bad = _unit("bad", prompt, seed) < bad_rate
-    if "Roleplay transcript:" in prompt:
-        return "INT. NOWHERE - DAY\nJOHN: hello" if bad else _transcript(prompt)
+def answer(prompt: str, seed: int, bad_rate: float = 0.0, schema: dict | None = None,
+           defect_rate: float = 0.0) -> str:
+    """The answer to a builder's prompt: JSON at the largest sizes the build allows when the request
+    carries a schema, else free text. `bad_rate` of (prompt, seed) pairs get a wrong answer, and
+    `defect_rate` of them a subtly broken one (a cut string, a quote inside a quote, a bare
+    fragment), which a validator must catch."""
+    if _unit("bad", prompt, seed) < bad_rate:
+        return _bad(prompt)
+    text = json.dumps(from_schema(schema)) if schema is not None else _free(prompt)
+    if _unit("defect", prompt, seed) < defect_rate:
+        return _defect(text, int(_unit("which", prompt, seed) * 3))
+    return text
+
+
+def _bad(prompt: str) -> str:
+    if "Roleplay transcript" in prompt:
+        return "INT. NOWHERE - DAY\nJOHN: hello"
     if "Character card for " in prompt:
-        name = re.findall(r"Character card for (.+?):", prompt)[-1]
-        return "I cannot write that card." if bad else _card(name)
-    if prompt.rstrip().endswith("Scenario:"):
-        return "Short." if bad else (
-            "The characters meet in a tense place. Each of them wants something the other has. "
-            "The scene ends with that still unsettled.")
-    if prompt.rstrip().endswith("Memory:"):
-        return "" if bad else "They met and argued about what each of them owed. Nothing was settled."
-    if prompt.rstrip().endswith("Request:"):
+        return "I cannot write that card."
+    return "Short." if "Scenario" in prompt else "" if "Memory" in prompt else "No."
+
+
+def _defect(text: str, which: int) -> str:
+    """One of the defects `script2rp check` names: a string cut mid-word, nested quotes, a fragment."""
+    if which == 0:  # the last sentence stops mid-way (in JSON: the last string value)
+        return re.sub(r'\.("\s*[\]}]*\s*)$', r' and th\1', text) if text.startswith("{") else text + " And th"
+    if which == 1:
+        return text.replace(': "', ': ""', 1) if not text.startswith("{") else text.replace('"says": "', '"says": "\\"', 1)
+    return "Mara\n\n" + text if not text.startswith("{") else text.replace('"opening": "', '"opening": "][', 1)
+
+
+def _free(prompt: str) -> str:
+    tail = prompt.rstrip()
+    if tail.endswith("Roleplay transcript:"):
+        return _transcript(prompt)
+    if "Character card for " in prompt:
+        return _card(re.findall(r"Character card for (.+?):", prompt)[-1])
+    if tail.endswith("Scenario:"):
+        return ("The characters meet in a tense place. Each of them wants something the other has. "
+                "The scene ends with that still unsettled.")
+    if tail.endswith("Memory:"):
+        return "They met and argued about what each of them owed. Nothing was settled."
+    if tail.endswith("Request:"):
         name = re.search(r"^name: (.+)$", prompt, re.MULTILINE)
         who = name.group(1).strip() if name else "the character"
-        return "No." if bad else f"Create a character card for {who}, drawn from how they speak and act in the film."
+        return f"Create a character card for {who}, drawn from how they speak and act in the film."
     return "I do not understand."
 
 
 def _transcript(prompt: str) -> str:
+    """Every speech of the scene as a turn (quotes inside it single), the action as narration."""
     scene = prompt.split("Screenplay scene:", 1)[1].rsplit("Roleplay transcript:", 1)[0]
-    out = []
+    out = ["The scene opens on the place the screenplay names, and the people in it."]
     for para in re.split(r"\n\s*\n", scene.strip()):
         lines = [line.strip() for line in para.splitlines() if line.strip()]
         if not lines:
@@ -64,24 +96,81 @@ def _transcript(prompt: str) -> str:
             continue
         if len(lines) > 1 and first.upper() == first and re.search(r"[A-Z]", first):
             name = re.sub(r"\s*\(.*?\)\s*", "", first).strip().title()
-            speech = " ".join(line for line in lines[1:] if not line.startswith("("))
-            out.append(f'{name}: "{speech}"')
+            speech = " ".join(line for line in lines[1:] if not line.startswith("(")).replace('"', "'")
+            out.append(f'{name}: "{speech}" {name} waits for an answer.')
         else:
-            out.append(" ".join(lines))
+            out.append(" ".join(lines).rstrip(".!?,;:-") + ".")
     return "\n\n".join(out)
 
 
 def _card(name: str) -> str:
-    traits = "\n".join(f"  Trait {i}: {name} shows trait {i} in how they act." for i in range(1, 6))
-    return (
-        f"name: {name}\ncharacteristics:\n{traits}\ndescription: |\n  {name} is a character of the film.\n"
-        f"example_dialogue: |\n  {{{{user}}}}: Hello.\n  {name}: Hello to you.\n"
-    )
+    """A card at the cinematika shape's sizes: 10 traits, 3 paragraphs, 6 lines of dialogue."""
+    sentence = f"{name} shows it in how they speak, in what they choose to do and in what they leave unsaid."
+    traits = "\n".join(f"  {trait}: {sentence}" for trait in TRAITS[:10])
+    paragraph = (f"{name} is a character of the film, seen here through the scenes they share with the others. "
+                 * 3).strip()
+    description = "\n\n".join(f"  {paragraph}" for _ in range(3))
+    dialogue = "\n".join(f'  {who}: "Line {n} of the example." {"They pause." if who == name else ""}'.rstrip()
+                          for n, who in enumerate([name, "{{user}}"] * 3))
+    return (f"name: {name}\ncharacteristics:\n{traits}\ndescription: |\n{description}\n"
+            f"example_dialogue: |\n{dialogue}\n")
+
+
+TRAITS = ["Brave", "Wary", "Proud", "Stubborn", "Kind", "Sharp", "Loyal", "Restless", "Private", "Warm", "Dry",
+          "Patient", "Reckless", "Curious"]
+WORDS = "the tide turns slowly and the lamp burns low over the quay while the gulls circle the harbour wall".split()
+
+
+def _words(chars: int) -> str:
+    """A sentence of about `chars` characters (at most), starting with a capital, ending with a full stop."""
+    text, n = "", 0
+    while len(text) + len(WORDS[n % len(WORDS)]) + 2 < chars:
+        text += (" " if text else "") + WORDS[n % len(WORDS)]
+        n += 1
+    return (text or "It ends").capitalize() + "."
+
+
+def from_schema(schema: dict, key: str = "", path: tuple = ()) -> object:
+    """JSON that `schema` allows, every list at its longest and every string at the longest the
+    schema or the cinematika shape allows (the build's validators hold sizes the schema leaves open)."""
+    from script2rp.tasks.shapes import CINEMATIKA as SHAPE
+
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("type") == "object":
+        return {k: from_schema(v, k, path + (key,)) for k, v in schema["properties"].items()}
+    if schema.get("type") == "array":
+        if "prefixItems" in schema:
+            items = schema["prefixItems"][: schema.get("maxItems", len(schema["prefixItems"]))]
+            return [from_schema(item, key, path + (key,)) for item in items]
+        count = schema.get("maxItems", 3)
+        if key == "characteristics":
+            return [{"trait": TRAITS[i], "text": _words(SHAPE.trait_chars[1])} for i in range(count)]
+        return [from_schema(schema["items"], key, path + (key,)) for _ in range(count)]
+    if "maxLength" in schema:
+        return _words(schema["maxLength"])
+    pattern = schema.get("pattern", "")
+    if key == "request":
+        first = re.search(r"[+}](.+?)\[\^", pattern)  # the name between the two free runs
+        name = re.sub(r"\\(.)", r"\1", first.group(1)) if first else "them"
+        return f"Create a character card for {name}, as the film shows them."
+    if pattern:
+        return _words(150)
+    if "characteristics" in path or key == "text":
+        return _words(SHAPE.trait_chars[1])
+    if key == "description":
+        low, high = SHAPE.description_paragraphs
+        return _words((SHAPE.description_chars[1] - 2 * (high - 1)) // high)
+    if "example_dialogue" in path:
+        return _words(SHAPE.line_chars)
+    return _words(SHAPE.narration_chars)
 
 
 class RPServer:
-    def __init__(self, *, latency: float = 0.0, fault_rate: float = 0.0, bad_rate: float = 0.0):
+    def __init__(self, *, latency: float = 0.0, fault_rate: float = 0.0, bad_rate: float = 0.0,
+                 defect_rate: float = 0.0):
         self.latency, self.fault_rate, self.bad_rate = latency, fault_rate, bad_rate
+        self.defect_rate = defect_rate
         self.attempts: Counter[str] = Counter()  # per (prompt, seed)
         self.faults: Counter[str] = Counter()
         self.answered = 0
@@ -147,7 +236,9 @@ def _handler(server: RPServer) -> type[BaseHTTPRequestHandler]:
             if fault == "drop":
                 self.close_connection = True
                 return
-            text = answer(prompt, seed, server.bad_rate)
+            schema = (body.get("structured_outputs") or {}).get("json") or (
+                (body.get("response_format") or {}).get("json_schema") or {}).get("schema")
+            text = answer(prompt, seed, server.bad_rate, schema, server.defect_rate)
             choice = {"index": 0, "finish_reason": "stop"}
             choice.update({"message": {"role": "assistant", "content": text}} if chat else {"text": text})
             usage = {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split())}

@@ -27,46 +27,75 @@ def test_every_config_built_and_loadable(tmp_path, harbour, good_answers):
     rows = read_rows(out)
     expected = {"plain_scenes": 2, "plain_full_script": 1, "scene_by_scene": 2, "full_script": 1,
                 "character_cards": 2, "scene_enhancement": 2, "scene_summary": 2, "rp_to_character_card": 2,
-                "character_card_reverse_prompt": 2, "prompt_to_character_card": 2, "memories": 2}
-    assert {c: len(r) for c, r in rows.items()} == expected
-    assert report(out)["failures"] == []
+                "character_card_reverse_prompt": 2, "prompt_to_character_card": 2, "memories": 2,
+                "director": 0, "actions": 5}
+    assert {c: len(r) for c, r in rows.items()} == {c: n for c, n in expected.items() if n}
+    assert report(out)["rows"] == expected
+    rep = report(out)
+    assert rep["failures"] == [] and rep["check"]["violations"] == []
     front = yaml.safe_load((out / "README.md").read_text().split("---")[1])
-    assert [c["config_name"] for c in front["configs"]] == list(CONFIGS)
-    for config in CONFIGS:
+    # Every config with rows is declared and loads; director has none here (no two NPCs talk).
+    assert [c["config_name"] for c in front["configs"]] == [c for c in CONFIGS if expected[c]]
+    assert not (out / "director.parquet").exists()
+    for config in (c for c in CONFIGS if expected[c]):
         ds = datasets.load_dataset(str(out), config, split="train")
         assert ds.num_rows == expected[config]
         assert {"id", "movie", "model", "prompt_version", "script2rp_version"} <= set(ds.column_names)
         assert len(set(ds["id"])) == ds.num_rows
-        assert set(ds["model"]) == ({None} if config.startswith("plain") else {"replay"})
+        assert set(ds["model"]) <= {"replay"}  # the plain configs hold the model's transcripts too
 
 
-def test_card_format_matches_cinematika(tmp_path, harbour, good_answers):
+OWEN_CARD = """name: Owen
+characteristics:
+  Cheerful: Owen meets bad news with a grin and good news with a bigger one, whatever the weather.
+  Reckless: He goes to sea in weather that keeps wiser men ashore, and calls it a fine morning.
+  Evasive: When money is owed he steps behind his sister and lets her do the counting.
+  Boastful: He tells small survivals as great victories, and the sea grows rougher with each telling.
+  Loyal: Whatever he says on the quay, he always comes home to Iris and the net loft.
+  Careless: He leaves wet boots on the boards and half the catch in them, and never notices.
+  Warm: He cannot stay angry for longer than a tide, and he forgives debts he never meant to pay.
+  Restless: On land he fidgets, counts gulls and talks of the next trip before the last is dry.
+description: |
+  Owen Vane is a young fisherman of Pell Harbour, in his thirties, always soaked and always grinning. \
+He lives from catch to catch and leaves the accounts, the mending and the worrying to his older sister.
+
+  He is strong, quick on a deck and slow with a ledger. The harbour knows him for his stories, which grow \
+with every telling, and for his habit of arriving at the loft door dripping and triumphant.
+
+  Under the boasting there is a man who is afraid of owing anyone, and who would rather face a squall than \
+the Harbourmaster's book. He trusts Iris completely and without question, though he would never say so aloud.
+example_dialogue: |
+  Owen: He shakes the sea out of his hair. "The boat's back and nobody drowned. That's a good trip, by my count."
+  {{user}}: "And the money?"
+  Owen: "Ask Iris." He grins and steps behind his sister. "She's better with coins than I am with weather."
+  {{user}}: "You can't hide behind her forever."
+  Owen: "Watch me." He lifts one squelching boot. "Besides, half the catch is still in here."
+  {{user}}: "Then you had better start counting."
+""".replace("\\\n", "")
+
+
+def test_card_is_exactly_the_cinematika_layout(tmp_path, harbour, good_answers):
     out = tmp_path / "out"
     build(harbour, out, answers_jsonl(tmp_path / "a.jsonl", good_answers))
     owen = next(r for r in read_rows(out)["character_cards"] if r["character"] == "Owen")
-    card = owen["character_cards"]
-    # The answer came in a code fence with chatter and a tab; the row holds the clean card.
-    assert card.startswith("name: Owen\ncharacteristics:\n  Cheerful: Owen meets bad news")
-    assert "```" not in card and "Sure!" not in card and "\t" not in card
-    assert "\ndescription: |\n  Owen Vane is a young fisherman" in card
-    assert "\nexample_dialogue: |\n  {{user}}: How was the trip?\n  Owen: The boat's back" in card
-    data = yaml.safe_load(card)
-    assert list(data) == ["name", "characteristics", "description", "example_dialogue"]
-    assert len(data["characteristics"]) == 5
+    # The answer came in a code fence with chatter and a tab; the row holds the card, exactly:
+    # keys in order, one plain line per trait, block text, example dialogue that opens with Owen.
+    assert owen["character_cards"] == OWEN_CARD
 
 
-def test_scene_by_scene_and_full_script_layout(tmp_path, harbour, good_answers):
+def test_scene_by_scene_is_exactly_the_seed_layout(tmp_path, harbour, good_answers):
     out = tmp_path / "out"
     build(harbour, out, answers_jsonl(tmp_path / "a.jsonl", good_answers))
     rows = read_rows(out)
+    cards = {r["character"]: r["character_cards"] for r in rows["character_cards"]}
     quay = rows["scene_by_scene"][1]["scene_by_scene"]
-    head, rest = quay.split("[/characters]\n\n")
-    assert head.startswith("[characters]\nname: Owen\n")
-    assert "\n\nname: Iris\n" in head  # one card per main character in the scene, a blank line apart
-    assert head.endswith("NPCS:\n- Harbourmaster\n")
-    scenario, transcript = rest.split("[/scenario]\n\n")
-    assert scenario == "[scenario]\n" + good_answers[f"scene_summary:{MOVIE}/scene-0001"].strip() + "\n"
-    assert transcript == good_answers[f"scene_enhancement:{MOVIE}/scene-0001/part-0"].strip()
+    summary = " ".join(good_answers[f"scene_summary:{MOVIE}/scene-0001"].split())
+    transcript = good_answers[f"scene_enhancement:{MOVIE}/scene-0001/part-0"].strip()
+    # Cards of the main characters who speak, a blank line after each, then NPCS:, the scenario,
+    # and the transcript opening on its narration.
+    assert quay == (f"[characters]\n{cards['Owen']}\n{cards['Iris']}\nNPCS:\n- Harbourmaster\n[/characters]\n\n"
+                    f"[scenario]\n{summary}\n[/scenario]\n\n{transcript}")
+    assert transcript.startswith("Gulls wheel and scream over the quay.")
     assert 'Harbourmaster: "Vane. You owe me mooring for March."' in transcript
 
     full = rows["full_script"][0]["full_script"]
@@ -76,6 +105,7 @@ def test_scene_by_scene_and_full_script_layout(tmp_path, harbour, good_answers):
     second = full.split("[characters]")[2]
     assert second.startswith("\nNPCS:\n- Harbourmaster\n[/characters]")
     assert rows["full_script"][0]["missing_scenes"] == []
+    assert rows["plain_scenes"][1]["plain_scenes"] == transcript  # the model's scene, no cards or scenario
 
 
 def test_pairs_and_memories(tmp_path, harbour, good_answers):
@@ -85,23 +115,34 @@ def test_pairs_and_memories(tmp_path, harbour, good_answers):
     card = {r["character"]: r["character_cards"] for r in rows["character_cards"]}
     reverse = {r["character"]: r for r in rows["character_card_reverse_prompt"]}
     forward = {r["character"]: r for r in rows["prompt_to_character_card"]}
-    assert reverse["Iris"]["input"] == card["Iris"]
+    # Every instruction config's input carries its instruction; the card follows it.
+    assert reverse["Iris"]["input"].endswith("\n\n" + card["Iris"].strip())
+    assert reverse["Iris"]["input"] != card["Iris"] and "character card" in reverse["Iris"]["input"].split("\n")[0]
     assert reverse["Iris"]["output"].startswith("Create a character card for Iris Vane")
     assert forward["Iris"]["input"] == reverse["Iris"]["output"] and forward["Iris"]["output"] == card["Iris"]
     rp = {r["character"]: r for r in rows["rp_to_character_card"]}
+    assert "Iris" in rp["Iris"]["input"].split("\n")[0]  # the instruction names her
     assert 'Iris: "Did you sell the catch?"' in rp["Iris"]["input"] and "Owen:" not in rp["Iris"]["input"]
     memory = rows["memories"][0]["conversations"]
     assert [t["from"] for t in memory] == ["system", "human", "gpt"]
     assert 'Owen: "The boat\'s back. Nobody drowned."' in memory[1]["value"]
     assert memory[2]["value"].startswith("Owen came home soaked")
-    enh = rows["scene_enhancement"][0]
-    assert enh["input"].startswith("INT. PELL HARBOUR - NET LOFT - DAWN") and "IRIS\n(without looking up)" in enh["input"]
+    enh, summ = rows["scene_enhancement"][0], rows["scene_summary"][0]
+    scene = "INT. PELL HARBOUR - NET LOFT - DAWN"
+    assert scene in enh["input"] and "IRIS\n(without looking up)" in enh["input"]
+    assert enh["input"].split(scene)[0].strip() and enh["input"] != summ["input"]  # instructions differ
+    inputs = [r["input"] for c in ("scene_enhancement", "scene_summary", "rp_to_character_card",
+                                   "character_card_reverse_prompt", "prompt_to_character_card") for r in rows[c]]
+    assert len(set(inputs)) == len(inputs)
+    actions = rows["actions"][0]["conversations"]
+    assert [t["from"] for t in actions] == ["system", "human", "gpt"]
+    assert actions[0]["value"].endswith(card[actions[2]["value"].split(":")[0]].strip())
 
 
 def test_bad_answers_are_recorded_not_dropped(tmp_path, harbour, good_answers):
     bad = dict(good_answers)
     bad[f"character_card:{MOVIE}/character-owen"] = "Owen is a fisherman. I hope this helps!"
-    bad[f"scene_enhancement:{MOVIE}/scene-0000/part-0"] = "Owen: \"The boat's back.\"\n\nIris: \"Hm.\""
+    bad[f"scene_enhancement:{MOVIE}/scene-0000/part-0"] = "Owen: \"The boat's back.\"\n\nIris: \"Hm.\" She nods."
     bad[f"scene_summary:{MOVIE}/scene-0001"] = "EXT. PELL HARBOUR - QUAY. They argue. Iris pays."
     out = tmp_path / "out"
     proc = build(harbour, out, answers_jsonl(tmp_path / "a.jsonl", bad), rc=1)
@@ -118,7 +159,7 @@ def test_bad_answers_are_recorded_not_dropped(tmp_path, harbour, good_answers):
     assert rep["llm"]["calls"] == (10 - 2) + 3 * 2
     # Downstream rows that needed a failed input are failures too, with the reason.
     assert [r["character"] for r in rows["character_cards"]] == ["Iris"]
-    assert rows["scene_by_scene"] == []
+    assert "scene_by_scene" not in rows and report(out)["rows"]["scene_by_scene"] == 0
     sbs = {f["id"]: f["reason"] for f in rep["failures"] if f["stage"] == "scene_by_scene"}
     assert sbs[f"{MOVIE}/scene-0000"] == "missing input: no transcript; no card for Owen"
     assert sbs[f"{MOVIE}/scene-0001"] == "missing input: no summary; no card for Owen"
@@ -149,7 +190,7 @@ def test_edited_prompt_regenerates_only_its_stage(tmp_path, harbour, good_answer
     prompts = tmp_path / "prompts"
     prompts.mkdir()
     original = (REPO / "script2rp/tasks/prompts/scene_summary.yaml").read_text()
-    (prompts / "scene_summary.yaml").write_text(original.replace("2 to 5 sentences", "two to five sentences"))
+    (prompts / "scene_summary.yaml").write_text(original.replace("in the present tense", "in the present"))
     build(harbour, out, replay, "--prompts", prompts)
     after, llm = read_rows(out), report(out)["llm"]
     assert llm["calls"] == 2 and llm["hits"] == 8  # the two summaries, nothing else

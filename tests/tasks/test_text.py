@@ -48,7 +48,7 @@ def test_plain_rp_weaves_parentheticals_and_drops_notation():
         "*Inside. Loft. Dawn.*",
         "Iris mends a net.",
         'Iris: *without looking up* "You say that like it\'s news."',
-        "Owen: *(voice-over)* \"He said 'never'.\" *beat* \"Then he came back.\"",
+        "Owen: \"He said 'never'.\" *beat* \"Then he came back.\" *Owen's voice carries over the scene.*",
     ]
     assert debris(text) is None
     assert [name for name, _ in turns(text) if name] == ["Iris", "Owen"]
@@ -80,3 +80,23 @@ def test_long_scene_split_on_element_boundaries_with_context():
     for before, part in zip(parts, parts[1:]):
         assert part.context == before.body[-2:]
     assert split_scene(scene, max_chars=100000)[0].body == scene.elements
+
+
+def test_plain_rp_writes_prose_without_screenplay_notation():
+    scene = Scene(index=0, heading="EXT. CARL AND ELLIE'S HOUSE - DAY", line_span=(0, 9), elements=[
+        Action("CARL sits on the porch", (1, 1)),
+        Action("Waiting...", (2, 2)),
+        Dialogue("GIRL'S VOICE", "Hello?", (3, 4), extension="O.S."),
+        Action("Silence.", (5, 5)),
+        Action("EXT. ZOO - NIGHT", (6, 6), "shot"),  # a merged scene's own heading
+        Action("THE END", (7, 7)),
+    ])
+    text = plain_rp(scene, {"CARL": "Carl", "ELLIE": "Ellie", "GIRL'S VOICE": display_name("GIRL'S VOICE")})
+    assert text.split("\n\n") == [
+        "*Outside. Carl and Ellie's house. Day.*",
+        "Carl sits on the porch. Waiting...",
+        "Girl's Voice: \"Hello?\" *Girl's Voice is heard but not seen.*",
+        "*Silence.*",
+        "*Outside. Zoo. Night.*",
+    ]
+    assert debris(text) is None
