@@ -7,12 +7,14 @@ vLLM and OpenAI-compatible servers, and held by the prompt, the token budget and
 never by string bounds in the JSON schema: xgrammar 0.2.8 (as vLLM pins it) needs about a second to
 compile a schema with `maxLength` on free text, against milliseconds without (see the engine notes).
 
-`compact` is what a small model on llama.cpp can do in reasonable time: llama.cpp's grammar sampler
-slows down steeply with long bounded strings (SmolLM2-135M: ~21 tok/s at 100 characters, ~6 at
-150), so there each string has a cap in the schema (`caps`), and a string that reaches it is cut back
-to its last complete sentence (`trim_to_sentence`) or, with none, refused and asked again.
+`compact` is what a small model on llama.cpp can do: fewer and shorter texts, a simpler turn (the
+line and what follows it), one-sentence scenario items and short trait names, the only bounded
+strings in its schemas (llama.cpp's grammar sampler slows down steeply with long bounds: SmolLM2-135M
+~21 tok/s at 100 characters, ~6 at 150).
 
-Either way no text is ever cut mid-sentence: every prose string ends on a sentence boundary.
+Either way no text is ever cut mid-sentence: a constrained string can close only after a sentence
+end (`structured.PROSE`), and a free answer's text is taken back to its last full sentence
+(`trim_to_sentence`) or, with none, refused and asked again.
 """
 
 from __future__ import annotations
@@ -29,19 +31,15 @@ class Shape:
     description_paragraphs: tuple[int, int]
     description_chars: tuple[int, int]  # the whole description
     dialogue_lines: tuple[int, int]  # example_dialogue lines, the character's first
-    line_chars: int  # most characters of one example line's speech or narration
-    narration_chars: int  # most characters of one piece of a transcript's narration
+    line_chars: int  # about the most characters of one example line's speech or narration (budgets)
+    narration_chars: int  # about the most characters of one piece of a transcript's narration (budgets)
     summary_sentences: tuple[int, int]
-    bounded: bool  # caps in the JSON schema (llama.cpp); else the validator alone holds sizes
-
-    def cap(self, chars: int) -> dict:
-        """`{"maxLength": chars}` where this shape bounds strings in the schema, else nothing."""
-        return {"maxLength": chars} if self.bounded else {}
+    bounded: bool  # the compact schemas: short bounded names and sentences, the simple turn
 
 
 COMPACT = Shape(
-    name="compact", traits=(5, 8), trait_chars=(12, 120), description_paragraphs=(1, 2),
-    description_chars=(60, 400), dialogue_lines=(4, 6), line_chars=120, narration_chars=120,
+    name="compact", traits=(5, 8), trait_chars=(12, 300), description_paragraphs=(1, 2),
+    description_chars=(40, 900), dialogue_lines=(4, 6), line_chars=200, narration_chars=200,
     summary_sentences=(2, 4), bounded=True,
 )
 CINEMATIKA = Shape(

@@ -6,10 +6,11 @@ line of dialogue, invent a speaker or ramble until `max_tokens`; the builder the
 into the same text a free answer gives. Only keywords every target decoder handles are used
 (llama.cpp grammars, vLLM's xgrammar): const, prefixItems, min/maxItems, maxLength, pattern.
 
-Sizes follow the build's `Shape` (shapes.py): the compact shape caps every free string (llama.cpp's
-sampler needs it); the cinematika shape bounds nothing in a schema that differs per request (a
-transcript's, a card's), because xgrammar 0.2.8 needs about a second to compile a bounded free
-string and milliseconds otherwise: there the prompt, the token budget and the validator hold sizes.
+Prose strings follow `PROSE`: any length, but able to end only where a sentence ends, so a
+constrained answer is never cut mid-sentence, and nothing in a schema that differs per request (a
+transcript's, a card's) has a length bound: xgrammar 0.2.8 needs about a second to compile a
+bounded free string and milliseconds otherwise, and llama.cpp's sampler slows down steeply with
+long bounds. Sizes are held by the prompt, the token budget and the validator (`Shape`).
 
 - A scene transcript keeps the script's dialogue verbatim and in order (each line a `const`); the
   model writes the narration: an opening, and around each line what happens. Each prose string is
@@ -29,6 +30,11 @@ from script2rp.tasks.stage import Invalid
 # JSON) and no line breaks, then its end mark.
 SENTENCE = r'^[A-Z][^.!?"\\\n\r\t]{8,120}[.!?]$'
 OPEN_SENTENCE = r'^[A-Z][^.!?"\\\n\r\t]+[.!?]$'  # the same, unbounded (cheap for xgrammar)
+# Prose of any length that can only end where a sentence ends: the string can close only after
+# . ! or ?, so no answer is ever cut mid-sentence, and no length bound slows a grammar down.
+PROSE = r'^[A-Z][^"\\\n\r\t]*[.!?]$'
+MAYBE_PROSE = r'^([A-Z][^"\\\n\r\t]*[.!?])?$'  # the same, or nothing
+SPEECH = r'^[^"\\\n\r\t]+$'  # words spoken: no quote, so the line stays one quoted span
 
 
 def load(answer: str) -> dict:
@@ -59,8 +65,8 @@ def sentences_text(answer: str, key: str) -> str:
     return " ".join(" ".join(s.split()) for s in items)
 
 
-def _prose(shape: Shape) -> dict:
-    return {"type": "string", **shape.cap(shape.narration_chars)}
+def prose(optional: bool = False) -> dict:
+    return {"type": "string", "pattern": MAYBE_PROSE if optional else PROSE}
 
 
 def transcript_schema(lines: list[tuple[str, str]], shape: Shape = CINEMATIKA) -> dict:
@@ -69,18 +75,18 @@ def transcript_schema(lines: list[tuple[str, str]], shape: Shape = CINEMATIKA) -
     Compact: `{"speaker", "says", "then"}` per line. Cinematika: `{"narration", "speaker",
     "action", "says", "after"}`: a paragraph of what happens before the line (the script's action,
     no one's turn), what the speaker does as they speak, the line, and what follows it."""
-    prose = _prose(shape)
+    optional = prose(optional=True)
     if shape.bounded:
-        fields = lambda name, says: {"speaker": {"const": name}, "says": {"const": says}, "then": prose}  # noqa: E731
+        fields = lambda name, says: {"speaker": {"const": name}, "says": {"const": says}, "then": optional}  # noqa: E731
     else:
-        fields = lambda name, says: {"narration": prose, "speaker": {"const": name}, "action": prose,  # noqa: E731
-                                     "says": {"const": says}, "after": prose}
+        fields = lambda name, says: {"narration": optional, "speaker": {"const": name}, "action": optional,  # noqa: E731
+                                     "says": {"const": says}, "after": optional}
     turns = [{"type": "object", "properties": fields(name, says), "required": list(fields(name, says)),
               "additionalProperties": False} for name, says in lines]
     return {
         "type": "object",
         "properties": {
-            "opening": prose,
+            "opening": prose(),
             "turns": {"type": "array", "prefixItems": turns, "items": False,
                       "minItems": len(turns), "maxItems": len(turns)},
         },

@@ -80,9 +80,9 @@ def test_chat_round_trip(server, cards, tmp_path):
 
 
 def test_history_is_trimmed_to_fit_the_context(cards, tmp_path):
-    small = ChatServer(context=700)  # about 2,800 characters; the two cards take about 1,700
+    small = ChatServer(context=1800)  # about 7,200 characters; the two cards take about 3,700
     try:
-        lines = "".join(f'"Line number {i}, which takes a bit of room in the prompt."\n' for i in range(12))
+        lines = "".join(f'"Line number {i}, which takes a bit of room in the prompt, and then some more room again, and more, so that twelve of them do not fit beside the two cards of the harbour build."\n' for i in range(12))
         proc = chat("--card", cards["Owen"], "--card", cards["Iris"], "--user", "Owen", "--as", "Iris",
                     "--base-url", small.base_url, "--max-tokens", 48, "--color", "never", stdin=lines)
     finally:
@@ -93,7 +93,7 @@ def test_history_is_trimmed_to_fit_the_context(cards, tmp_path):
     last = answered[-1]["prompt"]
     assert last.startswith("[characters]\nname: Owen\n")  # the cards always stay
     assert "Line number 11" in last and "Line number 0," not in last  # the oldest turns went first
-    assert len(last) // 4 + 1 + 48 <= 700
+    assert len(last) // 4 + 1 + 48 <= 1800
     assert "oldest turns were trimmed" in proc.stderr
 
 
@@ -107,7 +107,7 @@ def test_colours_and_cards_from_exports(server, harbour_build, tmp_path):
     assert proc.stderr == ""
     prompt = server.bodies[0]["prompt"]
     assert prompt.startswith("[characters]\nname: Owen\ncharacteristics:\n  Cheerful: ")
-    assert "example_dialogue: |\n  {{user}}: How was the trip?\n  Owen: The boat's back" in prompt
+    assert "example_dialogue: |\n  Owen: He shakes the sea out of his hair. \"The boat's back" in prompt
     assert "\n\nname: Iris\n" in prompt and prompt.endswith("Owen: Hello.\n\nIris:")  # --as: the other card
     assert "\033[1m" in proc.stdout and "Iris\033[0m: " in proc.stdout
     assert '\033[97m"Reply 1."\033[0m' in proc.stdout  # quoted speech coloured

@@ -91,8 +91,8 @@ def test_character_card_v2(harbour_build, tmp_path):
     assert data["extensions"] == {} and data["system_prompt"] == "" and data["post_history_instructions"] == ""
     assert data["name"] == "Owen"
     assert data["personality"].startswith("Cheerful: Owen meets bad news with a grin")
-    assert data["personality"].count("\n") == 4
-    assert data["mes_example"].startswith("<START>\n{{user}}: How was the trip?\n{{char}}: The boat's back")
+    assert data["personality"].count("\n") == 7  # eight traits, one a line
+    assert data["mes_example"].startswith("<START>\n{{char}}: He shakes the sea out of his hair. \"The boat's back")
     assert "Owen:" not in data["mes_example"]
     assert data["scenario"].startswith("At dawn in the net loft")  # the scene where he first appears
     assert data["first_mes"] == "\"The boat's back. Nobody drowned.\" He stands dripping on the boards, grinning as if he had hauled the sea in himself."

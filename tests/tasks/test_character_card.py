@@ -84,10 +84,12 @@ def test_structured_schema_fixes_the_name_and_sizes_by_shape():
     lines = full["properties"]["example_dialogue"]
     assert (lines["minItems"], lines["maxItems"]) == CINEMATIKA.dialogue_lines
     assert [item["properties"]["speaker"]["const"] for item in lines["prefixItems"][:3]] == ["Mara", "{{user}}", "Mara"]
-    # Caps only where llama.cpp's sampler needs them: never in the cinematika shape, where
-    # xgrammar would spend about a second compiling each bounded string.
-    assert "maxLength" in json.dumps(compact) and "maxLength" not in json.dumps(full)
+    # No length bound on any text: xgrammar would spend about a second compiling each bounded
+    # string, llama.cpp would slow down; every text can end only after a sentence end instead.
+    assert "maxLength" not in json.dumps(compact) + json.dumps(full)
     assert not re.search(r"\{\d+,\d+\}", json.dumps(full))
+    text = re.compile(full["properties"]["characteristics"]["items"]["properties"]["text"]["pattern"])
+    assert text.match("She keeps the light. Always.") and not text.match("She keeps the light and the")
     for pattern in (TRAIT_PATTERN, OPEN_TRAIT_PATTERN):
         trait = re.compile(pattern)
         assert all(trait.match(t) for t in ["Stubborn", "Dry humour", "Quick-witted", "Fiercely loyal to her"])
