@@ -21,6 +21,7 @@ still be read as a cue.
 
 from __future__ import annotations
 
+import string
 from collections import Counter
 from dataclasses import dataclass
 
@@ -141,6 +142,15 @@ def _block(p: Lines, j: int, a: _Anchors, edge: int) -> int:
     return j
 
 
+_NO_CAPITALS = str.maketrans("", "", string.ascii_uppercase)
+
+
+def _few_capitals(text: list[str]) -> bool:
+    """Hardly any capital letters at all (not just no capitalised lines)."""
+    joined = "".join(text)
+    return len(joined) - len(joined.translate(_NO_CAPITALS)) <= 0.005 * len(joined)
+
+
 def _cue_candidates(p: Lines, caseless: bool) -> tuple[list[int], list[int]]:
     """Lines that may be anchor cues: short and capitalised, or (any case) with the next
     line well to their left; and lines that may be title-case cues ("Mr. Park" over its
@@ -198,7 +208,7 @@ def learn(p: Lines) -> Profile:
     """The profile of one script (see the module doc)."""
     text = p.text
     n = p.n
-    caseless = sum(map(str.isupper, text)) <= 2 + 0.002 * n
+    caseless = sum(map(str.isupper, text)) <= 2 + 0.002 * n and _few_capitals(text)
     found, titled = _find_cues(p, caseless)
     # A blank line between a cue and its speech is a layout only when it is common; a few
     # such "cues" are centred titles over action.

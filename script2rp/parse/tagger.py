@@ -89,6 +89,7 @@ class _Tagger:
         self.seen_structure = False
         self.cue_gap = 0
         self.inline_at: int | None = None
+        self.dual_pending = self.in_dual = False  # a side-by-side dual cue; inside its block
         prof = self.prof
         self.any_case = prof.caseless or prof.title_cues  # a cue may be typed in any case
 
@@ -176,6 +177,7 @@ class _Tagger:
 
     def _open_block(self) -> None:
         self.state, self.block_indent, self.paren_open, self.cue_gap = CUE, None, False, 0
+        self.in_dual, self.dual_pending = self.dual_pending, False
         self.seen_structure = True
         if self.inline_at is not None:  # the speech began on the cue's line
             self.state = SPEECH if self.inline_at >= 0 else OUT
@@ -284,6 +286,8 @@ class _Tagger:
     def _too_wide(self, i: int) -> bool:
         """A line past the usual right edge of speech, in a script whose action runs wider."""
         prof = self.prof
+        if self.in_dual:
+            return False
         margin = profile.EDGE_MARGIN
         return prof.action_edge >= prof.dialogue_edge + 10 and len(self.p.raw[i]) > prof.dialogue_edge + margin
 
@@ -424,6 +428,7 @@ class _Tagger:
         core = self.p.core[i]
         if "    " not in core or not core[:2].isupper() or not split_dual_cue(core):
             return False
+        self.dual_pending = True  # its speech lines hold two columns: wider than speech
         j, gap = self._next_content(i)
         return j >= 0 and gap == 0 and self.p.indent[j] < self.p.indent[i]
 
