@@ -21,6 +21,7 @@ still be read as a cue.
 
 from __future__ import annotations
 
+import re
 import string
 from collections import Counter
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ class Profile:
     inline_layout: bool = False  # most cues share their line with the speech
     inline_hanging: bool = False  # and its next lines hang right of the name
     first_words: frozenset[str] = frozenset()  # first words of `names` and honorifics ("MR.")
+    bare_headings: bool = False  # headings are a bare place in capitals, no INT./EXT.
     title_cues: bool = False  # cues are typed in title case ("Mr. Park"): any such name may be one
 
     def speech_at(self, x: int) -> int:
@@ -246,6 +248,7 @@ def learn(p: Lines) -> Profile:
         prof.inline_names = frozenset(name for name, k in inline.items() if name in prof.names or own and k >= 3)
         if own:
             prof.indented = False  # the cues sit at the action column
+    prof.bare_headings = _bare_headings(p)
     prof.first_words = frozenset(n.split(None, 1)[0] for n in prof.names | prof.inline_names if n) | _HONORIFICS
     return prof
 
@@ -277,6 +280,19 @@ def _action_and_inline(p: Lines, in_block: bytearray, a: _Anchors, caseless: boo
             a.action[indent[i]] += 1
             a.action_edges.append(len(raw[i]))
     return inline
+
+
+_KEYWORD_HEADING = re.compile(r"^[ \t]*(?:[A-Z]?\d+[A-Z]?\.?\s+)?(?:INT|EXT|I/E|INTERIOR|EXTERIOR)\b", re.MULTILINE)
+
+
+def _bare_headings(p: Lines) -> bool:
+    """A script that writes its headings as a bare place ("ROOFTOP", "THE KITCHEN"): almost
+    no INT./EXT., but capitalised lines standing alone between blank lines."""
+    if len(_KEYWORD_HEADING.findall("\n".join(p.text))) >= 5:
+        return False
+    text, lens = p.text, p.lens
+    alone = sum(1 for i in range(1, p.n - 1) if lens[i] and not lens[i - 1] and not lens[i + 1] and text[i].isupper())
+    return alone >= 5
 
 
 def _title_names(p: Lines, titled: list[int]) -> frozenset[str]:

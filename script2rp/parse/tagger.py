@@ -452,7 +452,12 @@ class _Tagger:
             self.prev_heading = False
             return
         strength = self.p.heading(core) if is_upper else 0
-        if strength or self._continues_heading(i, is_upper) or self._after_transition(i, core, is_upper):
+        if (
+            strength
+            or self._continues_heading(i, is_upper)
+            or self._after_transition(i, core, is_upper)
+            or prof.bare_headings and is_upper and self._bare_place(i, core)
+        ):
             tags[i] = "scene_heading"
             self.prev_heading = self.seen_structure = True
             return
@@ -483,6 +488,16 @@ class _Tagger:
         if t[0] == core[0] or not _NUMBERED.match(t) or SHOT.search(core.upper()):
             return False
         return len(core) <= 45 and not SENTENCE_END.search(core) or self.p.heading(core.upper()) > 0
+
+    def _bare_place(self, i: int, core: str) -> bool:
+        """In a script without INT./EXT., a short capitalised line alone between blank lines
+        at the action column, not a name, a shot or a sentence, is a heading."""
+        p = self.p
+        if len(core) > 50 or SENTENCE_END.search(core) or core.endswith((".", ":", "-", "…")) or SHOT.search(core):
+            return False
+        if p.indent[i] > self.prof.action + 2 or p.shape(core)[1] in self.prof.names:
+            return False
+        return (i == 0 or not p.text[i - 1] or p.furniture[i - 1]) and (i + 1 == p.n or not p.text[i + 1])
 
     def _continues_heading(self, i: int, is_upper: bool) -> bool:
         """A heading wrapped onto the next line ("... MINUTES" / "LATER")."""
