@@ -288,11 +288,12 @@ _KEYWORD_HEADING = re.compile(r"^[ \t]*(?:[A-Z]?\d+[A-Z]?\.?\s+)?(?:INT|EXT|I/E|
 def _bare_headings(p: Lines) -> bool:
     """A script that writes its headings as a bare place ("ROOFTOP", "THE KITCHEN"): almost
     no INT./EXT., but capitalised lines standing alone between blank lines."""
-    if len(_KEYWORD_HEADING.findall("\n".join(p.text))) >= 5:
+    keyword = len(_KEYWORD_HEADING.findall("\n".join(p.text)))
+    if keyword > 2:
         return False
     text, lens = p.text, p.lens
     alone = sum(1 for i in range(1, p.n - 1) if lens[i] and not lens[i - 1] and not lens[i + 1] and text[i].isupper())
-    return alone >= 5
+    return alone >= 10
 
 
 def _title_names(p: Lines, titled: list[int]) -> frozenset[str]:

@@ -493,7 +493,7 @@ class _Tagger:
         """In a script without INT./EXT., a short capitalised line alone between blank lines
         at the action column, not a name, a shot or a sentence, is a heading."""
         p = self.p
-        if len(core) > 50 or SENTENCE_END.search(core) or core.endswith((".", ":", "-", "…")) or SHOT.search(core):
+        if len(core) > 50 or SENTENCE_END.search(core) or core.endswith((".", ":", "-", "…", '"')) or SHOT.search(core):
             return False
         if p.indent[i] > self.prof.action + 2 or p.shape(core)[1] in self.prof.names:
             return False
