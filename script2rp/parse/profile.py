@@ -21,7 +21,6 @@ still be read as a cue.
 
 from __future__ import annotations
 
-import re
 import string
 from collections import Counter
 from dataclasses import dataclass
@@ -282,14 +281,14 @@ def _action_and_inline(p: Lines, in_block: bytearray, a: _Anchors, caseless: boo
     return inline
 
 
-_KEYWORD_HEADING = re.compile(r"^[ \t]*(?:[A-Z]?\d+[A-Z]?\.?\s+)?(?:INT|EXT|I/E|INTERIOR|EXTERIOR)\b", re.MULTILINE)
+_KEYWORD_STARTS = ("\nINT.", "\nINT ", "\nEXT.", "\nEXT ", "\nI/E", "\nINTERIOR", "\nEXTERIOR")
 
 
 def _bare_headings(p: Lines) -> bool:
     """A script that writes its headings as a bare place ("ROOFTOP", "THE KITCHEN"): almost
     no INT./EXT., but capitalised lines standing alone between blank lines."""
-    keyword = len(_KEYWORD_HEADING.findall("\n".join(p.text)))
-    if keyword > 2:
+    joined = "\n" + "\n".join(p.core).upper()
+    if sum(joined.count(k) for k in _KEYWORD_STARTS) > 2:
         return False
     text, lens = p.text, p.lens
     alone = sum(1 for i in range(1, p.n - 1) if lens[i] and not lens[i - 1] and not lens[i + 1] and text[i].isupper())

@@ -51,6 +51,7 @@ __all__ = ["tag_lines", "form_tags", "tag", "paused_gc"]
 _NUMBERED = re.compile(r"^(" + SCENE_NO + r")\.?\s+\S.*\S\s+\1\.?\s*\**$")
 _INLINE_CUE = re.compile(r"^([A-Z][A-Z0-9 .'’#-]{0,30}?[A-Z0-9.](?:\s*\([^()]{1,20}\))?)(?::\s*|\s{2,})(?=\S)(.*[a-z].*)$")
 _LOWER_INLINE = re.compile(r"^([^\W\d][\w.'’ -]{0,30}?)(?::\s*|\s{2,})(\S.*)$")
+_KEYWORDS = frozenset(("INT", "EXT", "EST", "I/E", "E/I"))  # the first three letters of a keyword heading
 _TRANSITION_WORDS = frozenset("CUT FADE DISSOLVE WIPE SMASH MATCH JUMP TIME HARD SNAP QUICK SLOW CROSS".split())
 _SENTENCE_STOP = re.compile(r"[.!?]['\"”’)]?$")
 _SPEECH_KINDS = frozenset(("dialogue", "parenthetical", "lyrics"))
@@ -97,8 +98,8 @@ class _Tagger:
 
     def run(self) -> list[LineType]:
         p, tags, hints = self.p, self.tags, self.hints
-        text, furniture, debris = p.text, p.furniture, p.debris
-        plain = self._plain()
+        text, core, indent, furniture, debris = p.text, p.core, p.indent, p.furniture, p.debris
+        plain = self._plain_test()
         for i in range(p.n):
             t = text[i]
             if not t:
@@ -113,7 +114,7 @@ class _Tagger:
                 self.block_indent = None  # a speech may go on after a page break at another indent
             elif hints and i in hints:
                 self._hinted(i, hints[i])
-            elif plain[i]:
+            elif plain(t, core[i], indent[i]):
                 if self.state in (CUE, SPEECH) and (self.paren_open or self._continues(i)):
                     self._dialogue(i)
                 else:
@@ -124,28 +125,28 @@ class _Tagger:
         self._untitle_prologue()
         return tags
 
-    def _plain(self) -> list[bool]:
-        """Lines whose text rules out a cue, heading or transition (mixed case, not opening
-        with a heading keyword, a parenthesis, a scene number or a name this script uses),
-        so only the dialogue block around them decides. Most lines are plain; this keeps
-        the per-line work of the pass small."""
-        p, prof = self.p, self.prof
+    def _plain_test(self):
+        """A test for plain lines: their text rules out a cue, heading or transition (mixed
+        case, not opening with a heading keyword, a parenthesis, a scene number or a name
+        this script uses), so only the dialogue block around them decides. Most lines are
+        plain; the test keeps the per-line work of the pass small."""
+        prof = self.prof
         if self.any_case:
-            return [False] * p.n
+            return lambda t, c, x: False
         starts = prof.first_words | _TRANSITION_WORDS
         inline = bool(prof.inline_names)
-        cue_col = [bool(prof.indented and prof.cue_at(x)) for x in range(max(p.indent, default=0) + 1)]
-        return [
-            len(c) >= 4
-            and c == t
-            and c[0] not in "IiEe("
-            and not c[:3].isupper()
-            and not (inline and c[1:2].isupper())
-            and not cue_col[x]
-            and not c.isupper()
-            and (len(c) > 50 or c.count(" ") > 4 and "(" not in c and "  " not in c or c[:2] != "Mc" and c.split(None, 1)[0].upper() not in starts)
-            for t, c, x in zip(p.text, p.core, p.indent)
-        ]
+        cue_col = [bool(prof.indented and prof.cue_at(x)) for x in range(max(self.p.indent, default=0) + 1)]
+
+        def plain(t: str, c: str, x: int) -> bool:
+            if c != t or c[0] == "(" or c[:3].isupper() or c[:3].upper() in _KEYWORDS or cue_col[x] or c.isupper():
+                return False
+            if inline and c[1:2].isupper() or c[:2] == "Mc":
+                return False
+            if len(c) > 50 or c.count(" ") > 4 and "  " not in c and "(" not in c:
+                return True
+            return c.split(None, 1)[0].upper().rstrip(":") not in starts
+
+        return plain
 
     def _blank(self, i: int) -> None:
         if self.state == SPEECH:
