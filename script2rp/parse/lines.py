@@ -19,7 +19,7 @@ from operator import sub
 
 from script2rp.parse.patterns import SCENE_NO, STAMP, heading_strength, is_page_marker, name_shape
 
-_TRAILING_NOISE = re.compile(r"(?:\s+\*+|(?<=[^\s*])\*+|\s+" + SCENE_NO + r"\.?\s*\**)$")
+_TRAILING_NOISE = re.compile(r"(?:\s+\*+|\s+" + SCENE_NO + r"\.?\s*\**)$")
 _LEADING_SCENE_NO = re.compile(r"^" + SCENE_NO + r"\.?\s+(?=\S)")
 _TRAILING_LETTER = re.compile(r"(?<=\S)\s{4,}[A-Za-z]$")
 _DIGITS = re.compile(r"\d+")
@@ -50,18 +50,23 @@ def hit_lines(pattern: re.Pattern[str], wrapped: str, inside: bool = False) -> l
 
 def strip_core(text: str) -> str:
     """The line without scene numbers on either side and revision asterisks."""
-    if not (text[-1] in "0123456789*." or text[0].isdigit() or text[1:2].isdigit() or text[2:4].isdigit()):
+    end = text[-1]
+    if not (end in "0123456789*" or end == "." and text[-2:-1].isdigit() or text[0].isdigit()
+            or text[1:2].isdigit() or text[2:4].isdigit()):
         return text
-    core = _TRAILING_NOISE.sub("", _TRAILING_NOISE.sub("", text))
+    core = _TRAILING_NOISE.sub("", text)
+    if core != text:
+        core = _TRAILING_NOISE.sub("", core)  # "12 *": a number and a revision mark
     if core != text or _LEADING_SCENE_NO.match(text):
-        core = _LEADING_SCENE_NO.sub("", _LEADING_SCENE_NO.sub("", core, count=1), count=1)
+        lead = _LEADING_SCENE_NO.sub("", core, count=1)
+        core = _LEADING_SCENE_NO.sub("", lead, count=1) if lead != core else lead
     return core.strip() or text
 
 
 class Lines:
     """The parallel per-line lists (see the module doc)."""
 
-    __slots__ = ("raw", "text", "indent", "core", "furniture", "debris", "n", "shapes", "headings", "lens")
+    __slots__ = ("raw", "text", "indent", "core", "furniture", "debris", "n", "shapes", "headings", "lens", "wrapped")
 
     def __init__(self, lines: list[str], page_markers: frozenset[int] = frozenset()) -> None:
         joined = "\n".join(lines)
@@ -112,6 +117,7 @@ class Lines:
             furniture[i] = True
         self.raw, self.text, self.core, self.furniture, self.debris = raw, text, core, furniture, debris
         self.lens = list(map(len, text))
+        self.wrapped = wrapped  # "\n" + the stripped lines + "\n", for whole-text scans
         # Memos for this script only: core -> name_shape(core), heading_strength(core).
         self.shapes: dict[str, tuple[int, str]] = {}
         self.headings: dict[str, int] = {}
@@ -137,11 +143,11 @@ def _running_lines(text: list[str], core: list[str], furniture: list[bool], cand
     groups: dict[str, list[int]] = defaultdict(list)
     for i in cands:
         t = text[i]
-        if t and not furniture[i] and 6 <= len(t) <= 90 and t[0] != "(" and not heading_strength(core[i]):
+        if t and not furniture[i] and 6 <= len(t) <= 90 and t[0] != "(" and _DIGITS.search(t):
             groups[_DIGITS.sub("#", " ".join(t.lower().split()))].append(i)
     out: list[int] = []
     for key, idx in groups.items():
-        if len(idx) < 4 or "#" not in key or not any(c.isalpha() for c in key):
+        if len(idx) < 4 or not any(c.isalpha() for c in key) or heading_strength(core[idx[0]]):
             continue
         idx.sort()
         numbers = [tuple(map(int, _DIGITS.findall(text[i]))) for i in idx]

@@ -95,11 +95,13 @@ def heading_strength(core: str) -> int:
         return 2 if not rest or rest[0] in " .-/–—:" and len(core) < 120 else 0
     if core != core.upper() or core.endswith("TO:"):  # FLASHBACK TO: is a transition
         return 0
-    if _HEADING_NO_KW.match(core) or OMITTED.match(core):
+    # Each pattern needs a dash, a keyword or OMIT somewhere: test those first (cheap).
+    dash = "-" in core or "–" in core or "—" in core
+    if dash and _HEADING_NO_KW.match(core) or "OMIT" in core and OMITTED.match(core):
         return 2
-    if len(core) <= 90 and (_CONTINENTAL.match(core) or _LOCATION_WORD.search(core)):
+    if len(core) <= 90 and ("INT" in core or "EXT" in core) and (_CONTINENTAL.match(core) or _LOCATION_WORD.search(core)):
         return 2  # "65. ON THE SET. INT. DAY. 1994", "HOUSE INTERIOR"
-    if len(core) <= 45 and (_SEGMENT.match(core) or TIME_ONLY.match(core) or _SUB_LOCATION.match(core)):
+    if len(core) <= 45 and (_SEGMENT.match(core) or TIME_ONLY.match(core) or dash and _SUB_LOCATION.match(core)):
         return 1
     return 0
 

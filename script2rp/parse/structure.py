@@ -420,16 +420,18 @@ def _codes(codes: str, texts: list[str]) -> str:
             chars[line] = "M"
     for m in re.finditer("C", codes):
         i = m.start()
-        t = texts[i].strip()
-        if "    " in t and split_dual_cue(t):
-            chars[i] = "W"
-        elif t != t.upper() and split_inline_cue(t):
+        t = texts[i]
+        if t.isupper():
+            if "    " in t.strip() and split_dual_cue(t):
+                chars[i] = "W"
+        elif split_inline_cue(t):
             chars[i] = "I"
     for m in re.finditer("H", codes):
         i = m.start()
-        if _OMITTED.match(clean_heading(texts[i])):
+        t = texts[i]
+        if ("OMIT" in t or "omit" in t) and _OMITTED.match(clean_heading(t)):
             chars[i] = "M"
-        elif i and codes[i - 1] == "H" and heading_strength(clean_heading(texts[i])) < 2:
+        elif i and codes[i - 1] == "H" and heading_strength(clean_heading(t)) < 2:
             chars[i] = "h"  # "... MINUTES" / "LATER": one heading over two lines
     if not chars:
         return codes

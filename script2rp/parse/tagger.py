@@ -97,9 +97,11 @@ class _Tagger:
     # --- the pass -------------------------------------------------------------------------
 
     def run(self) -> list[LineType]:
-        p, tags, hints = self.p, self.tags, self.hints
-        text, core, indent, furniture, debris = p.text, p.core, p.indent, p.furniture, p.debris
+        p, tags, hints, prof = self.p, self.tags, self.hints, self.prof
+        text, core, indent, lens, furniture, debris = p.text, p.core, p.indent, p.lens, p.furniture, p.debris
         plain = self._plain_test()
+        # the right edge past which a line at the speech column is too wide for speech
+        wide = prof.dialogue_edge + profile.EDGE_MARGIN if prof.action_edge >= prof.dialogue_edge + 10 else 1 << 30
         for i in range(p.n):
             t = text[i]
             if not t:
@@ -115,7 +117,17 @@ class _Tagger:
             elif hints and i in hints:
                 self._hinted(i, hints[i])
             elif plain(t, core[i], indent[i]):
-                if self.state in (CUE, SPEECH) and (self.paren_open or self._continues(i)):
+                b = self.block_indent
+                if (  # the common case, inline: one more line of speech at its column
+                    self.state == SPEECH
+                    and b is not None
+                    and -1 <= indent[i] - b <= 1
+                    and not self.paren_open
+                    and (indent[i] + lens[i] <= wide or self.in_dual)
+                    and "(" not in t
+                ):
+                    tags[i] = "dialogue"
+                elif self.state in (CUE, SPEECH) and (self.paren_open or self._continues(i)):
                     self._dialogue(i)
                 else:
                     self.state, self.block_indent, self.prev_heading = OUT, None, False
@@ -138,9 +150,12 @@ class _Tagger:
         cue_col = [bool(prof.indented and prof.cue_at(x)) for x in range(max(self.p.indent, default=0) + 1)]
 
         def plain(t: str, c: str, x: int) -> bool:
-            if c != t or c[0] == "(" or c[:3].isupper() or c[:3].upper() in _KEYWORDS or cue_col[x] or c.isupper():
+            if c != t or cue_col[x] or c[0] == "(":
                 return False
-            if inline and c[1:2].isupper() or c[:2] == "Mc":
+            if c[1:2].islower():  # "Joe ...", "the ...": neither capitalised nor an inline cue
+                if c[0] in "IiEeM" and (c[:3].upper() in _KEYWORDS or c[:2] == "Mc"):
+                    return False
+            elif c[:3].isupper() or c[:3].upper() in _KEYWORDS or c.isupper() or inline and c[1:2].isupper():
                 return False
             if len(c) > 50 or c.count(" ") > 4 and "  " not in c and "(" not in c:
                 return True
@@ -289,8 +304,8 @@ class _Tagger:
         prof = self.prof
         if self.in_dual:
             return False
-        margin = profile.EDGE_MARGIN
-        return prof.action_edge >= prof.dialogue_edge + 10 and len(self.p.raw[i]) > prof.dialogue_edge + margin
+        wide = prof.dialogue_edge + profile.EDGE_MARGIN
+        return prof.action_edge >= prof.dialogue_edge + 10 and self.p.indent[i] + self.p.lens[i] > wide
 
     def _near_page_break(self, i: int) -> bool:
         """A blank line that only pads a page break does not end a speech."""
