@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from itertools import accumulate
 from operator import sub
 
 from script2rp.parse.patterns import SCENE_NO, STAMP, heading_strength, is_page_marker, name_shape
@@ -48,6 +49,15 @@ def hit_lines(pattern: re.Pattern[str], wrapped: str, inside: bool = False) -> l
     return out
 
 
+_MATCH_START = re.Match.start
+
+
+def line_starts(text: list[str]) -> dict[int, int]:
+    """Offset of each line's leading newline in "\n" + "\n".join(text) + "\n" -> the line's
+    index (the final newline -> len(text)): maps scan hits to lines without a Python loop."""
+    return dict(zip(accumulate(map((1).__add__, map(len, text)), initial=0), range(len(text) + 1)))
+
+
 def strip_core(text: str) -> str:
     """The line without scene numbers on either side and revision asterisks."""
     end = text[-1]
@@ -66,7 +76,8 @@ def strip_core(text: str) -> str:
 class Lines:
     """The parallel per-line lists (see the module doc)."""
 
-    __slots__ = ("raw", "text", "indent", "core", "furniture", "debris", "n", "shapes", "headings", "lens", "wrapped")
+    __slots__ = ("raw", "text", "indent", "core", "furniture", "debris", "n", "shapes", "headings", "lens", "wrapped",
+                 "starts")
 
     def __init__(self, lines: list[str], page_markers: frozenset[int] = frozenset()) -> None:
         joined = "\n".join(lines)
@@ -79,12 +90,14 @@ class Lines:
         text = [r.lstrip() for r in raw]
         n = self.n = len(text)
         wrapped = "\n" + "\n".join(text) + "\n"
+        self.starts = line_starts(text)
+        self.wrapped = wrapped  # "\n" + the stripped lines + "\n", for whole-text scans
         ends = [n - 1 - i for i in hit_lines(_CAND_END, wrapped[::-1])]
-        cands = set(hit_lines(_CAND_START, wrapped))
+        cands = set(self.hits(_CAND_START))
         if "ı" in wrapped or "İ" in wrapped or "ſ" in wrapped:  # fold like IGNORECASE does
-            cands.update(hit_lines(_CAND_WORD_ANY_CASE, wrapped))
+            cands.update(self.hits(_CAND_WORD_ANY_CASE))
         else:
-            cands.update(hit_lines(_CAND_WORD, wrapped.lower()))
+            cands.update(self.hits(_CAND_WORD, wrapped.lower()))
         for i in ends:
             r = raw[i]
             if len(r) > 8 and r[-2] == " " and r[-1].isalpha():
@@ -117,10 +130,17 @@ class Lines:
             furniture[i] = True
         self.raw, self.text, self.core, self.furniture, self.debris = raw, text, core, furniture, debris
         self.lens = list(map(len, text))
-        self.wrapped = wrapped  # "\n" + the stripped lines + "\n", for whole-text scans
         # Memos for this script only: core -> name_shape(core), heading_strength(core).
         self.shapes: dict[str, tuple[int, str]] = {}
         self.headings: dict[str, int] = {}
+
+    def hits(self, pattern: re.Pattern[str], wrapped: str | None = None) -> list[int]:
+        """`hit_lines(pattern, self.wrapped)` for a pattern whose matches start at a line's
+        leading newline (`wrapped`: a same-length copy of it, such as its lower case)."""
+        scanned = self.wrapped if wrapped is None else wrapped
+        if len(scanned) != len(self.wrapped):
+            return hit_lines(pattern, scanned)
+        return list(map(self.starts.__getitem__, map(_MATCH_START, pattern.finditer(scanned))))
 
     def heading(self, core: str) -> int:
         got = self.headings.get(core)

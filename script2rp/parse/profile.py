@@ -27,7 +27,7 @@ from collections import Counter
 from itertools import accumulate
 from dataclasses import dataclass
 
-from script2rp.parse.lines import Lines, hit_lines
+from script2rp.parse.lines import Lines
 from script2rp.parse.patterns import HEADING_KW, HONORIFICS, TIME_ONLY, name_shape, split_inline_cue
 
 _HONORIFICS = frozenset(w.upper() + dot for w in HONORIFICS for dot in ("", "."))
@@ -167,7 +167,7 @@ def _cue_candidates(p: Lines, caseless: bool) -> list[int]:
     if caseless:
         return [i for i in range(p.n - 1) if 0 < p.lens[i] <= 50 and not furniture[i]]
     lens = p.lens
-    return [i for i in hit_lines(_CAPS_LINE, p.wrapped) if i < p.n - 1 and lens[i] <= 50 and not furniture[i]]
+    return [i for i in p.hits(_CAPS_LINE) if i < p.n - 1 and lens[i] <= 50 and not furniture[i]]
 
 
 def _other_case_candidates(p: Lines) -> tuple[list[int], list[int]]:
@@ -283,7 +283,7 @@ def _action_and_inline(p: Lines, in_block: bytearray, a: _Anchors, caseless: boo
     text, indent, lens, furniture = p.text, p.indent, p.lens, p.furniture
     inline: Counter[str] = Counter()
     speech: set[int] = set()  # inline cue lines and the hanging lines of their speeches
-    for i in [] if caseless else hit_lines(_TWO_CAPS, p.wrapped):
+    for i in [] if caseless else p.hits(_TWO_CAPS):
         if i >= p.n or lens[i] < 8 or in_block[i] or furniture[i] or text[i].isupper():
             continue
         split = split_inline_cue(text[i])
