@@ -73,7 +73,9 @@ def count_cast(
                 st = stats[d.speaker] = [0, 0, 0, set(), {}]
             st[0] += 1
             st[1] += _physical_lines(d, spoken)
-            st[2] += len(d.text.split())
+            t = d.text
+            # Joined text is single-spaced: its words are its spaces plus one (checked cheaply).
+            st[2] += t.count(" ") + 1 if t and t.isprintable() and "  " not in t and t[0] != " " != t[-1] else len(t.split())
             st[3].add(scene.index)
             st[4][" ".join((d.raw_cue or d.speaker).split())] = None
     characters = [

@@ -86,8 +86,8 @@ class Lines:
             joined = "\n".join(lines)
         if "\t" in joined:
             lines = [line.expandtabs(8) for line in lines]
-        raw = [line.rstrip() for line in lines]
-        text = [r.lstrip() for r in raw]
+        raw = list(map(str.rstrip, lines))
+        text = list(map(str.lstrip, raw))
         n = self.n = len(text)
         wrapped = "\n" + "\n".join(text) + "\n"
         self.starts = line_starts(text)

@@ -117,6 +117,17 @@ TRANSITION = re.compile(
     r"(?:FADE|CUT|DISSOLVE|WIPE|IRIS|SMASH|MATCH|JUMP)\b[A-Z .'’-]{0,25}[:.]?$"
     r"|^(?:THE END|END CREDITS|ROLL CREDITS|INTERCUT(?: WITH)?:?|BACK TO SCENE:?|TITLE CARD:?)\.?$"
 )
+# The first letters of TRANSITION's words when the line does not end in "TO:".
+_TRANSITION_FIRST = frozenset("SMJTHQFCRDWIEB")
+
+
+def transition_match(core: str) -> bool:
+    """`TRANSITION.match(core)`, skipping the regex for lines no branch of it can match."""
+    if not core.endswith("TO:") and core[:1] not in _TRANSITION_FIRST:
+        return False
+    return TRANSITION.match(core) is not None
+
+
 # The same in sentence case, as some typists write them ("Cut to.", "Fade out.").
 _TRANSITION_ANY_CASE = re.compile(
     r"^(?:(?:smash|match|jump|time|hard|snap|quick|slow|cross)\s+)?(?:cut|fade|dissolve|wipe)"
@@ -127,7 +138,7 @@ _TRANSITION_ANY_CASE = re.compile(
 
 def is_transition(core: str, is_upper: bool) -> bool:
     if is_upper:
-        return bool(TRANSITION.match(core))
+        return transition_match(core)
     return len(core) <= 24 and bool(_TRANSITION_ANY_CASE.match(core))
 
 
@@ -179,7 +190,7 @@ def name_shape(core: str) -> tuple[int, str]:
         return NOT_A_NAME
     upper = name.upper()
     if name == upper or name.startswith("Mc") and name[2:].isupper():
-        if not CUE_CAPS.match(name) or TRANSITION.match(core) or SHOT.match(name) or _NOT_A_NAME.match(name):
+        if not CUE_CAPS.match(name) or transition_match(core) or SHOT.match(name) or _NOT_A_NAME.match(name):
             return NOT_A_NAME
         return NOT_A_NAME if heading_strength(core) == 2 else (1, upper)
     if core.startswith("(") or not name[0].isalpha() or name.count(" ") > 3:

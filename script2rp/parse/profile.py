@@ -316,13 +316,16 @@ _TWO_CAPS = re.compile(r"\n(?:[A-Z]{2}|Mc)")  # lines that may open with a capit
 _KEYWORD_STARTS = ("\nINT.", "\nINT ", "\nEXT.", "\nEXT ", "\nI/E", "\nINTERIOR", "\nEXTERIOR", "\nint.", "\next.")
 
 
+# A blank line (its leading newline) before a line with a blank line after it.
+_ALONE = re.compile(r"\n\n(?=[^\n]+\n\n)")
+
+
 def _bare_headings(p: Lines) -> bool:
     """A script that writes its headings as a bare place ("ROOFTOP", "THE KITCHEN"): almost
     no INT./EXT., but capitalised lines standing alone between blank lines."""
     if sum(map(p.wrapped.count, _KEYWORD_STARTS)) > 2:
         return False
-    text, lens = p.text, p.lens
-    alone = sum(1 for i in range(1, p.n - 1) if lens[i] and not lens[i - 1] and not lens[i + 1] and text[i].isupper())
+    alone = sum(map(str.isupper, map(p.text.__getitem__, map((1).__add__, p.hits(_ALONE)))))
     return alone >= 10
 
 

@@ -37,7 +37,7 @@ from script2rp.parse.patterns import (
     SHOT,
     TIME_ONLY,
     SENTENCE_END,
-    TRANSITION,
+    transition_match,
     WORD,
     is_transition,
     split_dual_cue,
@@ -217,14 +217,15 @@ class _Tagger:
             return True
         core = p.core[i]
         upper_core = core.upper()
-        if self._numbered(i) or (core == upper_core or prof.caseless) and (
-            TRANSITION.match(upper_core) or self.p.heading(upper_core) == 2
+        if t[0] != core[0] and self._numbered(i) or (core == upper_core or prof.caseless) and (
+            transition_match(upper_core) or self.p.heading(upper_core) == 2
         ):
             self.state, self.block_indent = OUT, None
             return False
         b = self.block_indent
         if self.state != CUE and (
-            (b is None or x > b + 3 or self._known_start(core)) and self._is_cue(i) or self._inline_cue(i)
+            (b is None or x > b + 3 or self._known_start(core)) and self._is_cue(i)
+            or prof.inline_names and self._inline_cue(i)
         ):
             tags[i] = "character"
             self._open_block()
@@ -399,7 +400,7 @@ class _Tagger:
             return True
         ncore = p.core[j]
         nupper = ncore == ncore.upper()
-        if nupper and (self.p.heading(ncore) == 2 or TRANSITION.match(ncore)):
+        if nupper and (self.p.heading(ncore) == 2 or transition_match(ncore)):
             return False
         y = p.indent[j]
         if prof.indented:
@@ -462,7 +463,7 @@ class _Tagger:
             self.prev_heading = kind == "scene_heading"
             self.seen_structure = True
             return
-        if self._is_cue(i) or self._inline_cue(i):
+        if self._is_cue(i) or prof.inline_names and self._inline_cue(i):
             tags[i] = "character"
             self._open_block()
             self.prev_heading = False
@@ -487,8 +488,8 @@ class _Tagger:
 
     def _structural(self, i: int, t: str, core: str, x: int, is_upper: bool) -> LineType | None:
         """Headings and transitions the text alone proves."""
-        prof = self.prof
-        if self._numbered(i):
+        prof, p = self.prof, self.p
+        if t[0] != p.core[i][0] and self._numbered(i):
             return "scene_heading"
         if is_transition(core, is_upper) and (is_upper or x > prof.action + 10 or len(core) <= 12):
             return "transition"
