@@ -61,6 +61,7 @@ HEADING_KW = re.compile(
     r"^(?:INT\.?\s*/\s*EXT|EXT\.?\s*/\s*INT|I\s*/\s*E|E\s*/\s*I|INT|EXT|EST|INTERIOR|EXTERIOR)\b\.?(?!')",
     re.IGNORECASE,
 )
+_KW_FIRST = frozenset("IiEeİı")  # what HEADING_KW's first letter matches (IGNORECASE)
 _TIME = (
     r"(?:(?:LATE|EARLY|MID|NEXT|THAT|SAME|LATER THAT|THE NEXT|THE FOLLOWING|FOLLOWING)[ -])?"
     r"(?:DAY|NIGHT|MORNING|EVENING|AFTERNOON|DUSK|DAWN|SUNSET|SUNRISE|"
@@ -89,7 +90,7 @@ def heading_strength(core: str) -> int:
     """2: a scene heading by its text alone (`core`: scene numbers and revision marks
     removed); 1: a heading unless the layout says otherwise (a lone time, sub-location or
     segment title: "DAWN" may be a speaker); 0: not a heading."""
-    if HEADING_KW.match(core):
+    if core[:1] in _KW_FIRST and HEADING_KW.match(core):
         rest = HEADING_KW.sub("", core, count=1)
         # "INT." alone, or followed by a place; reject sentences like "Interior design is..."
         return 2 if not rest or rest[0] in " .-/–—:" and len(core) < 120 else 0

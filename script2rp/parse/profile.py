@@ -105,12 +105,16 @@ class _Anchors:
         self.gaps = 0
 
 
+_KW_FIRST = frozenset("IiEeİı")  # what HEADING_KW's first letter matches (IGNORECASE)
+
+
 def _speech_follows(p: Lines, i: int, j: int, caps_only: bool) -> bool:
     """Does line j read as the speech of a cue on line i?"""
     t = p.text[j]
     if t[0] == "(":
         return True
-    if HEADING_KW.match(p.core[j]):
+    core = p.core[j]
+    if core[0] in _KW_FIRST and HEADING_KW.match(core):
         return False
     x, y = p.indent[i], p.indent[j]
     if y < x - 2:
