@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from itertools import accumulate
+from itertools import accumulate, chain, repeat
 from operator import sub
 
 from script2rp.parse.patterns import SCENE_NO, STAMP, heading_strength, is_page_marker, name_shape
 
-_TRAILING_NOISE = re.compile(r"(?:\s+\*+|\s+" + SCENE_NO + r"\.?\s*\**)$")
+# Possessive, from the start of a whitespace run only: the same matches as the plain form
+# ("(?:\s+\*+|\s+NUMBER\.?\s*\**)$"), without retrying inside every run of spaces.
+_TRAILING_NOISE = re.compile(r"(?<!\s)(?:\s++\*+|\s++" + SCENE_NO + r"\.?\s*\**)$")
 _LEADING_SCENE_NO = re.compile(r"^" + SCENE_NO + r"\.?\s+(?=\S)")
 _TRAILING_LETTER = re.compile(r"(?<=\S)\s{4,}[A-Za-z]$")
 _DIGITS = re.compile(r"\d+")
@@ -52,12 +54,6 @@ def hit_lines(pattern: re.Pattern[str], wrapped: str, inside: bool = False) -> l
 _MATCH_START = re.Match.start
 
 
-def line_starts(text: list[str]) -> dict[int, int]:
-    """Offset of each line's leading newline in "\n" + "\n".join(text) + "\n" -> the line's
-    index (the final newline -> len(text)): maps scan hits to lines without a Python loop."""
-    return dict(zip(accumulate(map((1).__add__, map(len, text)), initial=0), range(len(text) + 1)))
-
-
 def strip_core(text: str) -> str:
     """The line without scene numbers on either side and revision asterisks."""
     end = text[-1]
@@ -76,8 +72,7 @@ def strip_core(text: str) -> str:
 class Lines:
     """The parallel per-line lists (see the module doc)."""
 
-    __slots__ = ("raw", "text", "indent", "core", "furniture", "debris", "n", "shapes", "headings", "lens", "wrapped",
-                 "starts")
+    __slots__ = ("raw", "text", "indent", "core", "furniture", "debris", "n", "shapes", "headings", "lens", "wrapped")
 
     def __init__(self, lines: list[str], page_markers: frozenset[int] = frozenset()) -> None:
         joined = "\n".join(lines)
@@ -90,7 +85,6 @@ class Lines:
         text = list(map(str.lstrip, raw))
         n = self.n = len(text)
         wrapped = "\n" + "\n".join(text) + "\n"
-        self.starts = line_starts(text)
         self.wrapped = wrapped  # "\n" + the stripped lines + "\n", for whole-text scans
         ends = [n - 1 - i for i in hit_lines(_CAND_END, wrapped[::-1])]
         cands = set(self.hits(_CAND_START))
@@ -138,9 +132,9 @@ class Lines:
         """`hit_lines(pattern, self.wrapped)` for a pattern whose matches start at a line's
         leading newline (`wrapped`: a same-length copy of it, such as its lower case)."""
         scanned = self.wrapped if wrapped is None else wrapped
-        if len(scanned) != len(self.wrapped):
-            return hit_lines(pattern, scanned)
-        return list(map(self.starts.__getitem__, map(_MATCH_START, pattern.finditer(scanned))))
+        # `hit_lines` with its loop in C: the newlines between one hit and the next, summed.
+        starts = list(map(_MATCH_START, pattern.finditer(scanned)))
+        return list(accumulate(map(scanned.count, repeat("\n"), chain((0,), starts), starts)))
 
     def heading(self, core: str) -> int:
         got = self.headings.get(core)
