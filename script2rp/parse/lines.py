@@ -27,7 +27,8 @@ _LEADING_SCENE_NO = re.compile(r"^" + SCENE_NO + r"\.?\s+(?=\S)")
 _TRAILING_LETTER = re.compile(r"(?<=\S)\s{4,}[A-Za-z]$")
 _DIGITS = re.compile(r"\d+")
 
-_CAND_START = re.compile(r"\n(?:[^\n]{0,3}\d|[(*-]|[^\W\d_](?=\n))")
+# (A digit among the first four characters, found without backtracking: the first digit.)
+_CAND_START = re.compile(r"\n(?:[^\n\d]{0,3}+\d|[(*-]|[^\W\d_](?=\n))")
 # The words of the page-marker pre-check, on the lower-cased text (much faster than
 # IGNORECASE); the IGNORECASE form only for text holding a letter lower() folds differently.
 _CAND_WORD = re.compile(r"\n(?:page|p\.|p a|more|cont|final|shoot|draft|scrip)")

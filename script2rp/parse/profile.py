@@ -161,7 +161,8 @@ def _few_capitals(wrapped: str) -> bool:
 
 # A line whose first three characters hold a capital and no lower-case letter, or that
 # starts with "Mc": the lines that may be capitalised cues (when short).
-_CAPS_LINE = re.compile(r"\n(?:(?=[^\n]{0,2}[A-Z])(?![^\n]{0,2}[a-z])|Mc)")
+# (Possessive: the first capital, the first lower-case letter; no backtracking.)
+_CAPS_LINE = re.compile(r"\n(?:(?=[^\nA-Z]{0,2}+[A-Z])(?![^\na-z]{0,2}+[a-z])|Mc)")
 
 
 def _cue_candidates(p: Lines, caseless: bool) -> list[int]:
