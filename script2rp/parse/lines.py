@@ -61,12 +61,18 @@ def strip_core(text: str) -> str:
     if not (end in "0123456789*" or end == "." and text[-2:-1].isdigit() or text[0].isdigit()
             or text[1:2].isdigit() or text[2:4].isdigit()):
         return text
-    core = _TRAILING_NOISE.sub("", text)
-    if core != text:
-        core = _TRAILING_NOISE.sub("", core)  # "12 *": a number and a revision mark
+    # (Each pattern matches at most once, at the end or at the start: cut, not `sub`.)
+    m = _TRAILING_NOISE.search(text)
+    core = text
+    if m:
+        core = text[: m.start()]
+        if m := _TRAILING_NOISE.search(core):  # "12 *": a number and a revision mark
+            core = core[: m.start()]
     if core != text or _LEADING_SCENE_NO.match(text):
-        lead = _LEADING_SCENE_NO.sub("", core, count=1)
-        core = _LEADING_SCENE_NO.sub("", lead, count=1) if lead != core else lead
+        if m := _LEADING_SCENE_NO.match(core):
+            core = core[m.end() :]
+            if m := _LEADING_SCENE_NO.match(core):
+                core = core[m.end() :]
     return core.strip() or text
 
 

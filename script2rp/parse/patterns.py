@@ -90,8 +90,8 @@ def heading_strength(core: str) -> int:
     """2: a scene heading by its text alone (`core`: scene numbers and revision marks
     removed); 1: a heading unless the layout says otherwise (a lone time, sub-location or
     segment title: "DAWN" may be a speaker); 0: not a heading."""
-    if core[:1] in _KW_FIRST and HEADING_KW.match(core):
-        rest = HEADING_KW.sub("", core, count=1)
+    if core[:1] in _KW_FIRST and (kw := HEADING_KW.match(core)):
+        rest = core[kw.end() :]
         # "INT." alone, or followed by a place; reject sentences like "Interior design is..."
         return 2 if not rest or rest[0] in " .-/–—:" and len(core) < 120 else 0
     if core != core.upper() or core.endswith("TO:"):  # FLASHBACK TO: is a transition
