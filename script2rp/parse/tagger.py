@@ -93,6 +93,7 @@ class _Tagger:
         self.dual_pending = self.in_dual = False  # a side-by-side dual cue; inside its block
         prof = self.prof
         self.any_case = prof.caseless or prof.title_cues  # a cue may be typed in any case
+        self.transitions: dict[str, bool] = {}  # core -> is_transition(core), this script only
 
     # --- the pass -------------------------------------------------------------------------
 
@@ -491,7 +492,10 @@ class _Tagger:
         prof, p = self.prof, self.p
         if t[0] != p.core[i][0] and self._numbered(i):
             return "scene_heading"
-        if is_transition(core, is_upper) and (is_upper or x > prof.action + 10 or len(core) <= 12):
+        transition = self.transitions.get(core)  # cues recur: their text is tested once
+        if transition is None:
+            transition = self.transitions[core] = is_transition(core, is_upper)
+        if transition and (is_upper or x > prof.action + 10 or len(core) <= 12):
             return "transition"
         if (is_upper or core[0] in "IiEeİı") and self.p.heading(core) == 2:
             if not (prof.indented and x >= prof.dialogue + 3 and not is_upper):
