@@ -21,7 +21,7 @@ contain, with a known tag for every line of the new text:
   colon         "NAME: speech" flush left
 
 and, at random per variant: no blank lines, double spacing, tabs, other wrap widths, numbered /
-continental / keyword-less / lower-case headings, sentence-case transitions, capitalised
+continental / keyword-less / bare-place / lower-case headings, sentence-case transitions, capitalised
 and wrapped parentheticals, lower-case cues, page furniture (page numbers, "12 | P a g e"
 footers, dated draft stamps, running headers, speeches broken by (MORE) and CONT'D), a
 title page, centred display text, side-by-side dual dialogue.
@@ -118,7 +118,7 @@ class Writer:
         self.blanks = flush or r.random() < 0.8  # flush left without blank lines: unreadable to people too
         self.tabs = r.random() < 0.2
         self.double = self.blanks and r.random() < 0.1  # a blank line after every line
-        self.heading_style = r.choice(["std", "std", "numbered", "continental", "no_kw", "lower"])
+        self.heading_style = r.choice(["std", "std", "numbered", "continental", "no_kw", "place_only", "lower"])
         self.transition_style = r.choice(["caps", "caps", "sentence", "left"])
         self.paren_caps = r.random() < 0.2
         self.lower_cues = r.random() < 0.1
@@ -180,6 +180,8 @@ class Writer:
             text = f"{self.scene}. {m.group(2)}. {m.group(1).rstrip('.')}. {m.group(3) or 'DAY'}."
         elif self.heading_style == "no_kw" and m:
             text = m.group(2) + (f" - {m.group(3)}" if m.group(3) else "")
+        elif self.heading_style == "place_only" and m:
+            text = m.group(2)
         elif self.heading_style == "lower":
             text = text.lower()
         self.blank()
@@ -227,7 +229,7 @@ class Writer:
                     self.emit(line, "E", self.col["paren"])
             else:
                 for line in self.wrap(text, self.dialogue_width):
-                    if self.page_lines > 54:
+                    if self.page_lines > 54 and self.tags[-1] != "C":
                         self.page_break(speaker)
                     self.emit(line, "D", self.col["dialogue"])
         self.blank()

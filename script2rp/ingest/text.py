@@ -43,6 +43,15 @@ _CLEAN.update({c: None for c in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0xAD, 0
 _CLEAN.update({c: None for c in [*range(0x00, 0x20), *range(0x80, 0xA0)] if c not in _CLEAN and c != 0x09})
 _BLANK = " \t\r\n\f\v\x00\ufeff\u200b\xa0"
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_CLEAN_KEEP_LF = {c: v for c, v in _CLEAN.items() if c != 0x0A}
+_CONTROLS = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])  # what `_CONTROL` finds
+_CONTROLS_NOT_TAB = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])  # ASCII that `_CLEAN` changes, LF aside
+
+
+def _count_bytes(ascii_text: str, which: bytes) -> int:
+    """How many of the characters `which` holds an ASCII text has (at C speed)."""
+    data = ascii_text.encode("ascii")
+    return len(data) - len(data.translate(None, which))
 
 
 def read_bytes(path: str | os.PathLike) -> bytes:
@@ -87,7 +96,9 @@ def decode(data: bytes, source: str) -> str:
     text = _decode(data, source)
     if not text.strip(_BLANK):
         raise ScreenplayError(source, "empty file")
-    if len(_CONTROL.findall(text[:65536])) > 0.05 * min(len(text), 65536):
+    head = text[:65536]
+    controls = _count_bytes(head, _CONTROLS) if head.isascii() else len(_CONTROL.findall(head))
+    if controls > 0.05 * min(len(text), 65536):
         raise ScreenplayError(source, "binary file (mostly control characters), not text")
     return text
 
@@ -135,10 +146,17 @@ def split_lines(text: str) -> list[str]:
         text = text.replace("\r", "")
     else:
         text = text.replace("\r", "\n")
+    final_newline = text.endswith("\n")  # decided before deleting characters
+    # `clean_line` on every line, done on the whole text at once (no character it maps or
+    # deletes is a newline, none becomes one, and tab stops restart at every newline).
+    if not text.isascii() or _count_bytes(text, _CONTROLS_NOT_TAB):
+        text = text.translate(_CLEAN_KEEP_LF)
+    if "\t" in text:
+        text = text.expandtabs(8)
     lines = text.split("\n")
-    if len(lines) > 1 and lines[-1] == "":
+    if final_newline:
         lines.pop()  # a final newline ends the last line; it does not open a new one
-    return [clean_line(ln) for ln in lines]
+    return list(map(str.rstrip, lines))
 
 
 def from_bytes(data: bytes, source: str) -> TextForm:

@@ -46,7 +46,7 @@ def parse_form(
         n = min(len(kinds), len(form.lines))
         kinds, texts = kinds[:n], form.lines[:n]
         codes = _kind_codes(kinds)
-        if check and not codes_look_like_screenplay(codes):
+        if check and not codes_look_like_screenplay(codes, texts):
             raise ScreenplayError(form.source, NOT_A_SCREENPLAY)
         kwargs = {} if min_scene_lines is None else {"min_scene_lines": min_scene_lines}
         return build_from_kinds(form, kinds, texts, main_threshold=main_threshold, codes=codes, **kwargs)

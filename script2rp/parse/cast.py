@@ -64,6 +64,8 @@ def count_cast(
     else:
         spoken = _spoken_prefix(lines) if lines is not None else None
     stats: dict[str, list] = {}  # name -> [blocks, lines, words, scenes, spellings]
+    spelled: dict[str, str] = {}  # raw cue -> its spelling in the merge report
+    last_line = len(spoken) - 2 if spoken is not None else -1
     for scene in scenes:
         for d in scene.elements:
             if not isinstance(d, Dialogue):
@@ -72,10 +74,20 @@ def count_cast(
             if st is None:
                 st = stats[d.speaker] = [0, 0, 0, set(), {}]
             st[0] += 1
-            st[1] += _physical_lines(d, spoken)
-            st[2] += len(d.text.split())
+            first, last = d.line_span
+            if 0 <= first <= last <= last_line:  # `_physical_lines`, inline
+                st[1] += spoken[last + 1] - spoken[first]  # type: ignore[index]
+            else:
+                st[1] += _physical_lines(d, spoken)
+            t = d.text
+            # Joined text is single-spaced: its words are its spaces plus one (checked cheaply).
+            st[2] += t.count(" ") + 1 if t and t.isprintable() and "  " not in t and t[0] != " " != t[-1] else len(t.split())
             st[3].add(scene.index)
-            st[4][" ".join((d.raw_cue or d.speaker).split())] = None
+            raw = d.raw_cue or d.speaker
+            spelling = spelled.get(raw)
+            if spelling is None:
+                spelling = spelled[raw] = " ".join(raw.split())
+            st[4][spelling] = None
     characters = [
         Character(
             name=name,

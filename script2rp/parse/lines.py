@@ -15,16 +15,20 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from itertools import accumulate, chain, repeat
 from operator import sub
 
 from script2rp.parse.patterns import SCENE_NO, STAMP, heading_strength, is_page_marker, name_shape
 
-_TRAILING_NOISE = re.compile(r"(?:\s+\*+|(?<=[^\s*])\*+|\s+" + SCENE_NO + r"\.?\s*\**)$")
+# Possessive, from the start of a whitespace run only: the same matches as the plain form
+# ("(?:\s+\*+|\s+NUMBER\.?\s*\**)$"), without retrying inside every run of spaces.
+_TRAILING_NOISE = re.compile(r"(?<!\s)(?:\s++\*+|\s++" + SCENE_NO + r"\.?\s*\**)$")
 _LEADING_SCENE_NO = re.compile(r"^" + SCENE_NO + r"\.?\s+(?=\S)")
 _TRAILING_LETTER = re.compile(r"(?<=\S)\s{4,}[A-Za-z]$")
 _DIGITS = re.compile(r"\d+")
 
-_CAND_START = re.compile(r"\n(?:[^\n]{0,3}\d|[(*-]|[^\W\d_](?=\n))")
+# (A digit among the first four characters, found without backtracking: the first digit.)
+_CAND_START = re.compile(r"\n(?:[^\n\d]{0,3}+\d|[(*-]|[^\W\d_](?=\n))")
 # The words of the page-marker pre-check, on the lower-cased text (much faster than
 # IGNORECASE); the IGNORECASE form only for text holding a letter lower() folds differently.
 _CAND_WORD = re.compile(r"\n(?:page|p\.|p a|more|cont|final|shoot|draft|scrip)")
@@ -48,20 +52,34 @@ def hit_lines(pattern: re.Pattern[str], wrapped: str, inside: bool = False) -> l
     return out
 
 
+_MATCH_START = re.Match.start
+
+
 def strip_core(text: str) -> str:
     """The line without scene numbers on either side and revision asterisks."""
-    if not (text[-1] in "0123456789*." or text[0].isdigit() or text[1:2].isdigit() or text[2:4].isdigit()):
+    end = text[-1]
+    if not (end in "0123456789*" or end == "." and text[-2:-1].isdigit() or text[0].isdigit()
+            or text[1:2].isdigit() or text[2:4].isdigit()):
         return text
-    core = _TRAILING_NOISE.sub("", _TRAILING_NOISE.sub("", text))
+    # (Each pattern matches at most once, at the end or at the start: cut, not `sub`.)
+    m = _TRAILING_NOISE.search(text)
+    core = text
+    if m:
+        core = text[: m.start()]
+        if m := _TRAILING_NOISE.search(core):  # "12 *": a number and a revision mark
+            core = core[: m.start()]
     if core != text or _LEADING_SCENE_NO.match(text):
-        core = _LEADING_SCENE_NO.sub("", _LEADING_SCENE_NO.sub("", core, count=1), count=1)
+        if m := _LEADING_SCENE_NO.match(core):
+            core = core[m.end() :]
+            if m := _LEADING_SCENE_NO.match(core):
+                core = core[m.end() :]
     return core.strip() or text
 
 
 class Lines:
     """The parallel per-line lists (see the module doc)."""
 
-    __slots__ = ("raw", "text", "indent", "core", "furniture", "debris", "n", "shapes", "headings", "lens")
+    __slots__ = ("raw", "text", "indent", "core", "furniture", "debris", "n", "shapes", "headings", "lens", "wrapped")
 
     def __init__(self, lines: list[str], page_markers: frozenset[int] = frozenset()) -> None:
         joined = "\n".join(lines)
@@ -70,16 +88,17 @@ class Lines:
             joined = "\n".join(lines)
         if "\t" in joined:
             lines = [line.expandtabs(8) for line in lines]
-        raw = [line.rstrip() for line in lines]
-        text = [r.lstrip() for r in raw]
+        raw = list(map(str.rstrip, lines))
+        text = list(map(str.lstrip, raw))
         n = self.n = len(text)
         wrapped = "\n" + "\n".join(text) + "\n"
+        self.wrapped = wrapped  # "\n" + the stripped lines + "\n", for whole-text scans
         ends = [n - 1 - i for i in hit_lines(_CAND_END, wrapped[::-1])]
-        cands = set(hit_lines(_CAND_START, wrapped))
+        cands = set(self.hits(_CAND_START))
         if "ı" in wrapped or "İ" in wrapped or "ſ" in wrapped:  # fold like IGNORECASE does
-            cands.update(hit_lines(_CAND_WORD_ANY_CASE, wrapped))
+            cands.update(self.hits(_CAND_WORD_ANY_CASE))
         else:
-            cands.update(hit_lines(_CAND_WORD, wrapped.lower()))
+            cands.update(self.hits(_CAND_WORD, wrapped.lower()))
         for i in ends:
             r = raw[i]
             if len(r) > 8 and r[-2] == " " and r[-1].isalpha():
@@ -116,6 +135,14 @@ class Lines:
         self.shapes: dict[str, tuple[int, str]] = {}
         self.headings: dict[str, int] = {}
 
+    def hits(self, pattern: re.Pattern[str], wrapped: str | None = None) -> list[int]:
+        """`hit_lines(pattern, self.wrapped)` for a pattern whose matches start at a line's
+        leading newline (`wrapped`: a same-length copy of it, such as its lower case)."""
+        scanned = self.wrapped if wrapped is None else wrapped
+        # `hit_lines` with its loop in C: the newlines between one hit and the next, summed.
+        starts = list(map(_MATCH_START, pattern.finditer(scanned)))
+        return list(accumulate(map(scanned.count, repeat("\n"), chain((0,), starts), starts)))
+
     def heading(self, core: str) -> int:
         got = self.headings.get(core)
         if got is None:
@@ -137,11 +164,11 @@ def _running_lines(text: list[str], core: list[str], furniture: list[bool], cand
     groups: dict[str, list[int]] = defaultdict(list)
     for i in cands:
         t = text[i]
-        if t and not furniture[i] and 6 <= len(t) <= 90 and t[0] != "(" and not heading_strength(core[i]):
+        if t and not furniture[i] and 6 <= len(t) <= 90 and t[0] != "(" and _DIGITS.search(t):
             groups[_DIGITS.sub("#", " ".join(t.lower().split()))].append(i)
     out: list[int] = []
     for key, idx in groups.items():
-        if len(idx) < 4 or "#" not in key or not any(c.isalpha() for c in key):
+        if len(idx) < 4 or not any(c.isalpha() for c in key) or heading_strength(core[idx[0]]):
             continue
         idx.sort()
         numbers = [tuple(map(int, _DIGITS.findall(text[i]))) for i in idx]

@@ -61,6 +61,7 @@ HEADING_KW = re.compile(
     r"^(?:INT\.?\s*/\s*EXT|EXT\.?\s*/\s*INT|I\s*/\s*E|E\s*/\s*I|INT|EXT|EST|INTERIOR|EXTERIOR)\b\.?(?!')",
     re.IGNORECASE,
 )
+_KW_FIRST = frozenset("IiEeİı")  # what HEADING_KW's first letter matches (IGNORECASE)
 _TIME = (
     r"(?:(?:LATE|EARLY|MID|NEXT|THAT|SAME|LATER THAT|THE NEXT|THE FOLLOWING|FOLLOWING)[ -])?"
     r"(?:DAY|NIGHT|MORNING|EVENING|AFTERNOON|DUSK|DAWN|SUNSET|SUNRISE|"
@@ -89,17 +90,19 @@ def heading_strength(core: str) -> int:
     """2: a scene heading by its text alone (`core`: scene numbers and revision marks
     removed); 1: a heading unless the layout says otherwise (a lone time, sub-location or
     segment title: "DAWN" may be a speaker); 0: not a heading."""
-    if HEADING_KW.match(core):
-        rest = HEADING_KW.sub("", core, count=1)
+    if core[:1] in _KW_FIRST and (kw := HEADING_KW.match(core)):
+        rest = core[kw.end() :]
         # "INT." alone, or followed by a place; reject sentences like "Interior design is..."
         return 2 if not rest or rest[0] in " .-/–—:" and len(core) < 120 else 0
     if core != core.upper() or core.endswith("TO:"):  # FLASHBACK TO: is a transition
         return 0
-    if _HEADING_NO_KW.match(core) or OMITTED.match(core):
+    # Each pattern needs a dash, a keyword or OMIT somewhere: test those first (cheap).
+    dash = "-" in core or "–" in core or "—" in core
+    if dash and _HEADING_NO_KW.match(core) or "OMIT" in core and OMITTED.match(core):
         return 2
-    if len(core) <= 90 and (_CONTINENTAL.match(core) or _LOCATION_WORD.search(core)):
+    if len(core) <= 90 and ("INT" in core or "EXT" in core) and (_CONTINENTAL.match(core) or _LOCATION_WORD.search(core)):
         return 2  # "65. ON THE SET. INT. DAY. 1994", "HOUSE INTERIOR"
-    if len(core) <= 45 and (_SEGMENT.match(core) or TIME_ONLY.match(core) or _SUB_LOCATION.match(core)):
+    if len(core) <= 45 and (_SEGMENT.match(core) or TIME_ONLY.match(core) or dash and _SUB_LOCATION.match(core)):
         return 1
     return 0
 
@@ -115,6 +118,17 @@ TRANSITION = re.compile(
     r"(?:FADE|CUT|DISSOLVE|WIPE|IRIS|SMASH|MATCH|JUMP)\b[A-Z .'’-]{0,25}[:.]?$"
     r"|^(?:THE END|END CREDITS|ROLL CREDITS|INTERCUT(?: WITH)?:?|BACK TO SCENE:?|TITLE CARD:?)\.?$"
 )
+# The first letters of TRANSITION's words when the line does not end in "TO:".
+_TRANSITION_FIRST = frozenset("SMJTHQFCRDWIEB")
+
+
+def transition_match(core: str) -> bool:
+    """`TRANSITION.match(core)`, skipping the regex for lines no branch of it can match."""
+    if not core.endswith("TO:") and core[:1] not in _TRANSITION_FIRST:
+        return False
+    return TRANSITION.match(core) is not None
+
+
 # The same in sentence case, as some typists write them ("Cut to.", "Fade out.").
 _TRANSITION_ANY_CASE = re.compile(
     r"^(?:(?:smash|match|jump|time|hard|snap|quick|slow|cross)\s+)?(?:cut|fade|dissolve|wipe)"
@@ -125,7 +139,7 @@ _TRANSITION_ANY_CASE = re.compile(
 
 def is_transition(core: str, is_upper: bool) -> bool:
     if is_upper:
-        return bool(TRANSITION.match(core))
+        return transition_match(core)
     return len(core) <= 24 and bool(_TRANSITION_ANY_CASE.match(core))
 
 
@@ -177,7 +191,7 @@ def name_shape(core: str) -> tuple[int, str]:
         return NOT_A_NAME
     upper = name.upper()
     if name == upper or name.startswith("Mc") and name[2:].isupper():
-        if not CUE_CAPS.match(name) or TRANSITION.match(core) or SHOT.match(name) or _NOT_A_NAME.match(name):
+        if not CUE_CAPS.match(name) or transition_match(core) or SHOT.match(name) or _NOT_A_NAME.match(name):
             return NOT_A_NAME
         return NOT_A_NAME if heading_strength(core) == 2 else (1, upper)
     if core.startswith("(") or not name[0].isalpha() or name.count(" ") > 3:

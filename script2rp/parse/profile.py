@@ -21,7 +21,10 @@ still be read as a cue.
 
 from __future__ import annotations
 
+import re
+import string
 from collections import Counter
+from itertools import accumulate
 from dataclasses import dataclass
 
 from script2rp.parse.lines import Lines
@@ -54,6 +57,7 @@ class Profile:
     inline_layout: bool = False  # most cues share their line with the speech
     inline_hanging: bool = False  # and its next lines hang right of the name
     first_words: frozenset[str] = frozenset()  # first words of `names` and honorifics ("MR.")
+    bare_headings: bool = False  # headings are a bare place in capitals, no INT./EXT.
     title_cues: bool = False  # cues are typed in title case ("Mr. Park"): any such name may be one
 
     def speech_at(self, x: int) -> int:
@@ -77,12 +81,11 @@ def _percentile(values: list[int], q: float, default: int) -> int:
 def _pooled(counts: Counter[int], width: int) -> list[float]:
     """Counts per column; a column with fewer than 3 anchors borrows from its neighbours."""
     own = [counts.get(x, 0) for x in range(width)]
-    out = own[:]
-    for x in range(width):
-        if own[x] < 3:
-            lo, hi = max(0, x - SPREAD), min(width, x + SPREAD + 1)
-            out[x] = own[x] + 0.25 * sum(own[lo:hi])
-    return out
+    total = list(accumulate(own, initial=0))
+    return [
+        k if k >= 3 else k + 0.25 * (total[min(width, x + SPREAD + 1)] - total[max(0, x - SPREAD)])
+        for x, k in enumerate(own)
+    ]
 
 
 class _Anchors:
@@ -90,8 +93,10 @@ class _Anchors:
 
     def __init__(self) -> None:
         self.cue: Counter[int] = Counter()
-        self.speech: Counter[int] = Counter()
+        self.speech: Counter[int] = Counter()  # filled from speech_cols at the end
         self.first_speech: Counter[int] = Counter()
+        self.speech_cols: list[int] = []
+        self.first_cols: list[int] = []
         self.action: Counter[int] = Counter()
         self.speech_edges: list[int] = []
         self.action_edges: list[int] = []
@@ -100,12 +105,16 @@ class _Anchors:
         self.gaps = 0
 
 
+_KW_FIRST = frozenset("IiEeİı")  # what HEADING_KW's first letter matches (IGNORECASE)
+
+
 def _speech_follows(p: Lines, i: int, j: int, caps_only: bool) -> bool:
     """Does line j read as the speech of a cue on line i?"""
     t = p.text[j]
     if t[0] == "(":
         return True
-    if HEADING_KW.match(p.core[j]):
+    core = p.core[j]
+    if core[0] in _KW_FIRST and HEADING_KW.match(core):
         return False
     x, y = p.indent[i], p.indent[j]
     if y < x - 2:
@@ -117,64 +126,89 @@ def _block(p: Lines, j: int, a: _Anchors, edge: int) -> int:
     """Count the speech lines of an anchor block starting at line j; return the line after.
     A line at another column or past `edge` (the usual right edge of a cue's first speech
     line) ends the block: without blank lines, action may follow speech directly."""
-    text, indent, raw, furniture = p.text, p.indent, p.raw, p.furniture
+    text, indent, lens, furniture = p.text, p.indent, p.lens, p.furniture
+    cols, edges = a.speech_cols, a.speech_edges
     n = p.n
-    first = None
+    first = -1
     paren = False
-    while j < n and text[j]:
-        t = text[j]
-        if furniture[j]:
-            j += 1
-            continue
-        x = indent[j]
-        if paren or t[0] == "(":
-            paren = ")" not in t
-        else:
-            if first is None:
-                first = x
-                a.first_speech[x] += 1
-            elif abs(x - first) > 2 or len(raw[j]) > edge:
-                break
-            a.speech[x] += 1
-            a.speech_edges.append(len(raw[j]))
+    while j < n and lens[j]:
+        if not furniture[j]:
+            t = text[j]
+            if paren or t[0] == "(":
+                paren = ")" not in t
+            else:
+                x = indent[j]
+                if first < 0:
+                    first = x
+                    a.first_cols.append(x)
+                elif x - first > 2 or first - x > 2 or x + lens[j] > edge:
+                    break
+                cols.append(x)
+                edges.append(x + lens[j])
         j += 1
     return j
 
 
-def _cue_candidates(p: Lines, caseless: bool) -> tuple[list[int], list[int]]:
-    """Lines that may be anchor cues: short and capitalised, or (any case) with the next
-    line well to their left; and lines that may be title-case cues ("Mr. Park" over its
-    speech, flush left). Filtered with C-speed list operations: most lines are neither."""
-    text, indent, lens = p.text, p.indent, p.lens
-    n = p.n
-    short = [i for i in range(n - 1) if 0 < lens[i] <= 50 and not p.furniture[i]]
+_ACTION_STRIDE = 3  # action anchors are counted on every third line of a long script
+_FEW = 30  # fewer capitalised anchor cues than this: the script may type its cues otherwise
+_NO_CAPITALS = str.maketrans("", "", string.ascii_uppercase)
+
+
+def _few_capitals(wrapped: str) -> bool:
+    """Hardly any capital letters at all (not just no capitalised lines)."""
+    return len(wrapped) - len(wrapped.translate(_NO_CAPITALS)) <= 0.005 * len(wrapped)
+
+
+# A line whose first three characters hold a capital and no lower-case letter, or that
+# starts with "Mc": the lines that may be capitalised cues (when short).
+# (Possessive: the first capital, the first lower-case letter; no backtracking.)
+_CAPS_LINE = re.compile(r"\n(?:(?=[^\nA-Z]{0,2}+[A-Z])(?![^\na-z]{0,2}+[a-z])|Mc)")
+
+
+def _cue_candidates(p: Lines, caseless: bool) -> list[int]:
+    """Lines that may be anchor cues: short and capitalised (or any short line in a script
+    in one case). Found by a whole-text scan: most lines are not."""
+    furniture = p.furniture
     if caseless:
-        return short, []
-    caps = [i for i in short if text[i][:3].isupper() or text[i][:2] == "Mc"]
-    capset = set(caps)
-    left = [i for i in short if i not in capset and lens[i + 1] and 8 <= indent[i] >= indent[i + 1] + 4]
-    titled = [
-        i for i in short
-        if lens[i] <= 30 and i not in capset and lens[i + 1] and (i == 0 or not lens[i - 1]) and text[i][0].isupper()
-    ]
-    return sorted(caps + left), titled
+        return [i for i in range(p.n - 1) if 0 < p.lens[i] <= 50 and not furniture[i]]
+    lens = p.lens
+    return [i for i in p.hits(_CAPS_LINE) if i < p.n - 1 and lens[i] <= 50 and not furniture[i]]
 
 
-def _find_cues(p: Lines, caseless: bool) -> tuple[list[tuple[int, int, int]], list[int]]:
-    """Anchor cues as (cue line, first speech line, blank lines between), and the lines
-    that may be title-case cues."""
-    text, core, indent, furniture = p.text, p.core, p.indent, p.furniture
+def _other_case_candidates(p: Lines) -> tuple[list[int], list[int]]:
+    """For scripts whose cues are not capitalised: short lines with the next line well to
+    their left (cues by position), and short lines over text after a blank line that start
+    with a capital (title-case cues, "Mr. Park", flush left)."""
+    text, indent, lens, furniture = p.text, p.indent, p.lens, p.furniture
+    left: list[int] = []
+    titled: list[int] = []
+    for i in range(p.n - 1):
+        k = lens[i]
+        if not k or k > 50 or not lens[i + 1] or furniture[i]:
+            continue
+        t = text[i]
+        if t[:3].isupper() or t[:2] == "Mc":
+            continue
+        if indent[i] >= 8 and indent[i] >= indent[i + 1] + 4:
+            left.append(i)
+        elif k <= 30 and (i == 0 or not lens[i - 1]) and t[0].isupper():
+            titled.append(i)
+    return left, titled
+
+
+def _find_cues(p: Lines, candidates: list[int], caseless: bool) -> list[tuple[int, int, int]]:
+    """Anchor cues as (cue line, first speech line, blank lines between)."""
+    text, core, indent, furniture, shapes = p.text, p.core, p.indent, p.furniture, p.shapes
     n = p.n
-    candidates, titled = _cue_candidates(p, caseless)
     found: list[tuple[int, int, int]] = []
     last = -1
     for i in candidates:
         if i <= last:
             continue  # inside the speech of the anchor before
         t = text[i]
-        caps = caseless or t[:3].isupper() or t[:2] == "Mc"
-        shape = p.shape(core[i])[0]
-        if not shape or caps and shape != 1 and not caseless:
+        c = core[i]
+        shape = (shapes.get(c) or p.shape(c))[0]
+        if not shape or shape != 1 and not caseless and (t[:3].isupper() or t[:2] == "Mc"):
             continue
         j = i + 1
         while j < n and furniture[j]:
@@ -191,15 +225,19 @@ def _find_cues(p: Lines, caseless: bool) -> tuple[list[tuple[int, int, int]], li
             continue
         found.append((i, j, gap))
         last = j
-    return found, titled
+    return found
 
 
 def learn(p: Lines) -> Profile:
     """The profile of one script (see the module doc)."""
     text = p.text
     n = p.n
-    caseless = sum(map(str.isupper, text)) <= 2 + 0.002 * n
-    found, titled = _find_cues(p, caseless)
+    caseless = sum(map(str.isupper, text)) <= 2 + 0.002 * n and _few_capitals(p.wrapped)
+    found = _find_cues(p, _cue_candidates(p, caseless), caseless)
+    titled: list[int] = []
+    if len(found) < _FEW and not caseless:  # few capitalised cues: look for cues in other cases
+        left, titled = _other_case_candidates(p)
+        found = sorted(found + _find_cues(p, left, caseless))
     # A blank line between a cue and its speech is a layout only when it is common; a few
     # such "cues" are centred titles over action.
     # Where most cues stand right of their speech, a caps line over text at its own column
@@ -221,6 +259,8 @@ def learn(p: Lines) -> Profile:
         a.names[p.shapes[p.core[cue]][1]] += 1
         end = _block(p, j, a, edge)
         in_block[cue:end] = b"\x01" * (end - cue)
+    a.speech.update(a.speech_cols)
+    a.first_speech.update(a.first_cols)
     inline = _action_and_inline(p, in_block, a, caseless)
     prof = _profile(a, p.indent, caseless)
     title_names = _title_names(p, titled)
@@ -236,6 +276,7 @@ def learn(p: Lines) -> Profile:
         prof.inline_names = frozenset(name for name, k in inline.items() if name in prof.names or own and k >= 3)
         if own:
             prof.indented = False  # the cues sit at the action column
+    prof.bare_headings = _bare_headings(p)
     prof.first_words = frozenset(n.split(None, 1)[0] for n in prof.names | prof.inline_names if n) | _HONORIFICS
     return prof
 
@@ -244,29 +285,53 @@ def _action_and_inline(p: Lines, in_block: bytearray, a: _Anchors, caseless: boo
     """Count action anchors (long lines outside the cue blocks); return the names of lines
     that hold a cue and its speech together (key "\\0hanging": how many of them have their
     next line hanging right of the name)."""
-    text, indent, raw, lens = p.text, p.indent, p.raw, p.lens
-    rest = [i for i in range(p.n) if lens[i] >= 8 and not in_block[i] and not p.furniture[i] and text[i][0] != "("]
+    text, indent, lens, furniture = p.text, p.indent, p.lens, p.furniture
     inline: Counter[str] = Counter()
-    speech: set[int] = set()  # the hanging lines of inline speeches
-    if not caseless:
-        for i in rest:
-            t = text[i]
-            if not t[1:2].isupper() or t.isupper() or not (split := split_inline_cue(t)):
-                continue
-            inline[name_shape(split[0])[1]] += 1
-            j = i + 1
-            if j < p.n and lens[j] and indent[j] > indent[i]:
-                inline["\0hanging"] += 1
-                while j < p.n and lens[j] and indent[j] == indent[i + 1]:
-                    speech.add(j)
-                    a.speech[indent[j]] += 1
-                    j += 1
-            speech.add(i)
-    for i in rest:
-        if lens[i] >= 30 and i not in speech and not text[i].isupper():
-            a.action[indent[i]] += 1
-            a.action_edges.append(len(raw[i]))
+    speech: set[int] = set()  # inline cue lines and the hanging lines of their speeches
+    for i in [] if caseless else p.hits(_TWO_CAPS):
+        if i >= p.n or lens[i] < 8 or in_block[i] or furniture[i] or text[i].isupper():
+            continue
+        split = split_inline_cue(text[i])
+        if not split:
+            continue
+        inline[name_shape(split[0])[1]] += 1
+        speech.add(i)
+        j = i + 1
+        if j < p.n and lens[j] and indent[j] > indent[i]:
+            inline["\0hanging"] += 1
+            while j < p.n and lens[j] and indent[j] == indent[i + 1]:
+                speech.add(j)
+                a.speech[indent[j]] += 1
+                j += 1
+    # Action columns from every few lines only (their counts scaled back): the proportions
+    # of columns are what matters, and this pass would otherwise read every line.
+    step = _ACTION_STRIDE if p.n > 2000 else 1
+    action = [
+        i for i in range(0, p.n, step)
+        if lens[i] >= 30 and not in_block[i] and not furniture[i] and i not in speech and text[i][0] != "("
+        and not text[i].isupper()
+    ]
+    for i in action:
+        a.action[indent[i]] += step
+    a.action_edges.extend(indent[i] + lens[i] for i in action)
     return inline
+
+
+_TWO_CAPS = re.compile(r"\n(?:[A-Z]{2}|Mc)")  # lines that may open with a capitalised name
+_KEYWORD_STARTS = ("\nINT.", "\nINT ", "\nEXT.", "\nEXT ", "\nI/E", "\nINTERIOR", "\nEXTERIOR", "\nint.", "\next.")
+
+
+# A blank line (its leading newline) before a line with a blank line after it.
+_ALONE = re.compile(r"\n\n(?=[^\n]+\n\n)")
+
+
+def _bare_headings(p: Lines) -> bool:
+    """A script that writes its headings as a bare place ("ROOFTOP", "THE KITCHEN"): almost
+    no INT./EXT., but capitalised lines standing alone between blank lines."""
+    if sum(map(p.wrapped.count, _KEYWORD_STARTS)) > 2:
+        return False
+    alone = sum(map(str.isupper, map(p.text.__getitem__, map((1).__add__, p.hits(_ALONE)))))
+    return alone >= 10
 
 
 def _title_names(p: Lines, titled: list[int]) -> frozenset[str]:

@@ -420,16 +420,18 @@ def _codes(codes: str, texts: list[str]) -> str:
             chars[line] = "M"
     for m in re.finditer("C", codes):
         i = m.start()
-        t = texts[i].strip()
-        if "    " in t and split_dual_cue(t):
-            chars[i] = "W"
-        elif t != t.upper() and split_inline_cue(t):
+        t = texts[i]
+        if t.isupper():
+            if "    " in t.strip() and split_dual_cue(t):
+                chars[i] = "W"
+        elif split_inline_cue(t):
             chars[i] = "I"
     for m in re.finditer("H", codes):
         i = m.start()
-        if _OMITTED.match(clean_heading(texts[i])):
+        t = texts[i]
+        if ("OMIT" in t or "omit" in t) and _OMITTED.match(clean_heading(t)):
             chars[i] = "M"
-        elif i and codes[i - 1] == "H" and heading_strength(clean_heading(texts[i])) < 2:
+        elif i and codes[i - 1] == "H" and heading_strength(clean_heading(t)) < 2:
             chars[i] = "h"  # "... MINUTES" / "LATER": one heading over two lines
     if not chars:
         return codes
@@ -559,18 +561,21 @@ def is_screenplay(tagged: list[TaggedLine]) -> bool:
     there are at least two such dialogue blocks. Prose tagged as action fails the first
     test; a novel whose odd capitalised line is read as a cue fails the second.
     """
-    return codes_look_like_screenplay(_kind_codes(map(attrgetter("type"), tagged)))
+    return codes_look_like_screenplay(_kind_codes(map(attrgetter("type"), tagged)), [t.text for t in tagged])
 
 
 _SPOKEN_BLOCK = re.compile("C[BM]*[DPL]")
 
 
-def codes_look_like_screenplay(codes: str) -> bool:
-    """`is_screenplay` on the line codes (`_kind_codes`)."""
+def codes_look_like_screenplay(codes: str, texts: list[str] | None = None) -> bool:
+    """`is_screenplay` on the line codes (`_kind_codes`); with the line texts, cues that
+    hold their speech ("MARA: Listen.") count as dialogue blocks too."""
     content = len(codes) - codes.count("B") - codes.count("M") - codes.count("F")
     if not content:
         return False
     blocks = len(_SPOKEN_BLOCK.findall(codes))
+    if blocks < 2 and texts is not None:
+        blocks += _codes(codes, texts).count("I")
     speech = codes.count("C") + codes.count("D") + codes.count("P") + codes.count("L")
     structure = codes.count("H") + codes.count("T")
     return blocks >= 1 and speech >= 0.05 * content and (structure >= 1 or blocks >= 2)

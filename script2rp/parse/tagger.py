@@ -37,7 +37,7 @@ from script2rp.parse.patterns import (
     SHOT,
     TIME_ONLY,
     SENTENCE_END,
-    TRANSITION,
+    transition_match,
     WORD,
     is_transition,
     split_dual_cue,
@@ -51,6 +51,7 @@ __all__ = ["tag_lines", "form_tags", "tag", "paused_gc"]
 _NUMBERED = re.compile(r"^(" + SCENE_NO + r")\.?\s+\S.*\S\s+\1\.?\s*\**$")
 _INLINE_CUE = re.compile(r"^([A-Z][A-Z0-9 .'’#-]{0,30}?[A-Z0-9.](?:\s*\([^()]{1,20}\))?)(?::\s*|\s{2,})(?=\S)(.*[a-z].*)$")
 _LOWER_INLINE = re.compile(r"^([^\W\d][\w.'’ -]{0,30}?)(?::\s*|\s{2,})(\S.*)$")
+_KEYWORDS = frozenset(("INT", "EXT", "EST", "I/E", "E/I"))  # the first three letters of a keyword heading
 _TRANSITION_WORDS = frozenset("CUT FADE DISSOLVE WIPE SMASH MATCH JUMP TIME HARD SNAP QUICK SLOW CROSS".split())
 _SENTENCE_STOP = re.compile(r"[.!?]['\"”’)]?$")
 _SPEECH_KINDS = frozenset(("dialogue", "parenthetical", "lyrics"))
@@ -89,15 +90,19 @@ class _Tagger:
         self.seen_structure = False
         self.cue_gap = 0
         self.inline_at: int | None = None
+        self.dual_pending = self.in_dual = False  # a side-by-side dual cue; inside its block
         prof = self.prof
         self.any_case = prof.caseless or prof.title_cues  # a cue may be typed in any case
+        self.transitions: dict[str, bool] = {}  # core -> is_transition(core), this script only
 
     # --- the pass -------------------------------------------------------------------------
 
     def run(self) -> list[LineType]:
-        p, tags, hints = self.p, self.tags, self.hints
-        text, furniture, debris = p.text, p.furniture, p.debris
-        plain = self._plain()
+        p, tags, hints, prof = self.p, self.tags, self.hints, self.prof
+        text, core, indent, lens, furniture, debris = p.text, p.core, p.indent, p.lens, p.furniture, p.debris
+        plain = self._plain_test()
+        # the right edge past which a line at the speech column is too wide for speech
+        wide = prof.dialogue_edge + profile.EDGE_MARGIN if prof.action_edge >= prof.dialogue_edge + 10 else 1 << 30
         for i in range(p.n):
             t = text[i]
             if not t:
@@ -112,8 +117,18 @@ class _Tagger:
                 self.block_indent = None  # a speech may go on after a page break at another indent
             elif hints and i in hints:
                 self._hinted(i, hints[i])
-            elif plain[i]:
-                if self.state in (CUE, SPEECH) and (self.paren_open or self._continues(i)):
+            elif plain(t, core[i], indent[i]):
+                b = self.block_indent
+                if (  # the common case, inline: one more line of speech at its column
+                    self.state == SPEECH
+                    and b is not None
+                    and -1 <= indent[i] - b <= 1
+                    and not self.paren_open
+                    and (indent[i] + lens[i] <= wide or self.in_dual)
+                    and "(" not in t
+                ):
+                    tags[i] = "dialogue"
+                elif self.state in (CUE, SPEECH) and (self.paren_open or self._continues(i)):
                     self._dialogue(i)
                 else:
                     self.state, self.block_indent, self.prev_heading = OUT, None, False
@@ -123,28 +138,31 @@ class _Tagger:
         self._untitle_prologue()
         return tags
 
-    def _plain(self) -> list[bool]:
-        """Lines whose text rules out a cue, heading or transition (mixed case, not opening
-        with a heading keyword, a parenthesis, a scene number or a name this script uses),
-        so only the dialogue block around them decides. Most lines are plain; this keeps
-        the per-line work of the pass small."""
-        p, prof = self.p, self.prof
+    def _plain_test(self):
+        """A test for plain lines: their text rules out a cue, heading or transition (mixed
+        case, not opening with a heading keyword, a parenthesis, a scene number or a name
+        this script uses), so only the dialogue block around them decides. Most lines are
+        plain; the test keeps the per-line work of the pass small."""
+        prof = self.prof
         if self.any_case:
-            return [False] * p.n
+            return lambda t, c, x: False
         starts = prof.first_words | _TRANSITION_WORDS
         inline = bool(prof.inline_names)
-        cue_col = [bool(prof.indented and prof.cue_at(x)) for x in range(max(p.indent, default=0) + 1)]
-        return [
-            len(c) >= 4
-            and c == t
-            and c[0] not in "IiEe("
-            and not c[:3].isupper()
-            and not (inline and c[1:2].isupper())
-            and not cue_col[x]
-            and not c.isupper()
-            and (len(c) > 50 or c.count(" ") > 4 and "(" not in c and "  " not in c or c[:2] != "Mc" and c.split(None, 1)[0].upper() not in starts)
-            for t, c, x in zip(p.text, p.core, p.indent)
-        ]
+        cue_col = [bool(prof.indented and prof.cue_at(x)) for x in range(max(self.p.indent, default=0) + 1)]
+
+        def plain(t: str, c: str, x: int) -> bool:
+            if c != t or cue_col[x] or c[0] == "(":
+                return False
+            if c[1:2].islower():  # "Joe ...", "the ...": neither capitalised nor an inline cue
+                if c[0] in "IiEeM" and (c[:3].upper() in _KEYWORDS or c[:2] == "Mc"):
+                    return False
+            elif c[:3].isupper() or c[:3].upper() in _KEYWORDS or c.isupper() or inline and c[1:2].isupper():
+                return False
+            if len(c) > 50 or c.count(" ") > 4 and "  " not in c and "(" not in c:
+                return True
+            return c.split(None, 1)[0].upper().rstrip(":") not in starts
+
+        return plain
 
     def _blank(self, i: int) -> None:
         if self.state == SPEECH:
@@ -176,6 +194,7 @@ class _Tagger:
 
     def _open_block(self) -> None:
         self.state, self.block_indent, self.paren_open, self.cue_gap = CUE, None, False, 0
+        self.in_dual, self.dual_pending = self.dual_pending, False
         self.seen_structure = True
         if self.inline_at is not None:  # the speech began on the cue's line
             self.state = SPEECH if self.inline_at >= 0 else OUT
@@ -199,14 +218,15 @@ class _Tagger:
             return True
         core = p.core[i]
         upper_core = core.upper()
-        if self._numbered(i) or (core == upper_core or prof.caseless) and (
-            TRANSITION.match(upper_core) or self.p.heading(upper_core) == 2
+        if t[0] != core[0] and self._numbered(i) or (core == upper_core or prof.caseless) and (
+            transition_match(upper_core) or self.p.heading(upper_core) == 2
         ):
             self.state, self.block_indent = OUT, None
             return False
         b = self.block_indent
         if self.state != CUE and (
-            (b is None or x > b + 3 or self._known_start(core)) and self._is_cue(i) or self._inline_cue(i)
+            (b is None or x > b + 3 or self._known_start(core)) and self._is_cue(i)
+            or prof.inline_names and self._inline_cue(i)
         ):
             tags[i] = "character"
             self._open_block()
@@ -284,8 +304,10 @@ class _Tagger:
     def _too_wide(self, i: int) -> bool:
         """A line past the usual right edge of speech, in a script whose action runs wider."""
         prof = self.prof
-        margin = profile.EDGE_MARGIN
-        return prof.action_edge >= prof.dialogue_edge + 10 and len(self.p.raw[i]) > prof.dialogue_edge + margin
+        if self.in_dual:
+            return False
+        wide = prof.dialogue_edge + profile.EDGE_MARGIN
+        return prof.action_edge >= prof.dialogue_edge + 10 and self.p.indent[i] + self.p.lens[i] > wide
 
     def _near_page_break(self, i: int) -> bool:
         """A blank line that only pads a page break does not end a speech."""
@@ -379,7 +401,7 @@ class _Tagger:
             return True
         ncore = p.core[j]
         nupper = ncore == ncore.upper()
-        if nupper and (self.p.heading(ncore) == 2 or TRANSITION.match(ncore)):
+        if nupper and (self.p.heading(ncore) == 2 or transition_match(ncore)):
             return False
         y = p.indent[j]
         if prof.indented:
@@ -424,6 +446,7 @@ class _Tagger:
         core = self.p.core[i]
         if "    " not in core or not core[:2].isupper() or not split_dual_cue(core):
             return False
+        self.dual_pending = True  # its speech lines hold two columns: wider than speech
         j, gap = self._next_content(i)
         return j >= 0 and gap == 0 and self.p.indent[j] < self.p.indent[i]
 
@@ -441,13 +464,18 @@ class _Tagger:
             self.prev_heading = kind == "scene_heading"
             self.seen_structure = True
             return
-        if self._is_cue(i) or self._inline_cue(i):
+        if self._is_cue(i) or prof.inline_names and self._inline_cue(i):
             tags[i] = "character"
             self._open_block()
             self.prev_heading = False
             return
         strength = self.p.heading(core) if is_upper else 0
-        if strength or self._continues_heading(i, is_upper) or self._after_transition(i, core, is_upper):
+        if (
+            strength
+            or self._continues_heading(i, is_upper)
+            or self._after_transition(i, core, is_upper)
+            or prof.bare_headings and is_upper and self._bare_place(i, core)
+        ):
             tags[i] = "scene_heading"
             self.prev_heading = self.seen_structure = True
             return
@@ -461,10 +489,13 @@ class _Tagger:
 
     def _structural(self, i: int, t: str, core: str, x: int, is_upper: bool) -> LineType | None:
         """Headings and transitions the text alone proves."""
-        prof = self.prof
-        if self._numbered(i):
+        prof, p = self.prof, self.p
+        if t[0] != p.core[i][0] and self._numbered(i):
             return "scene_heading"
-        if is_transition(core, is_upper) and (is_upper or x > prof.action + 10 or len(core) <= 12):
+        transition = self.transitions.get(core)  # cues recur: their text is tested once
+        if transition is None:
+            transition = self.transitions[core] = is_transition(core, is_upper)
+        if transition and (is_upper or x > prof.action + 10 or len(core) <= 12):
             return "transition"
         if (is_upper or core[0] in "IiEeİı") and self.p.heading(core) == 2:
             if not (prof.indented and x >= prof.dialogue + 3 and not is_upper):
@@ -478,6 +509,16 @@ class _Tagger:
         if t[0] == core[0] or not _NUMBERED.match(t) or SHOT.search(core.upper()):
             return False
         return len(core) <= 45 and not SENTENCE_END.search(core) or self.p.heading(core.upper()) > 0
+
+    def _bare_place(self, i: int, core: str) -> bool:
+        """In a script without INT./EXT., a short capitalised line alone between blank lines
+        at the action column, not a name, a shot or a sentence, is a heading."""
+        p = self.p
+        if len(core) > 50 or SENTENCE_END.search(core) or core.endswith((".", ":", "-", "…", '"')) or SHOT.search(core):
+            return False
+        if p.indent[i] > self.prof.action + 2 or p.shape(core)[1] in self.prof.names:
+            return False
+        return (i == 0 or not p.text[i - 1] or p.furniture[i - 1]) and (i + 1 == p.n or not p.text[i + 1])
 
     def _continues_heading(self, i: int, is_upper: bool) -> bool:
         """A heading wrapped onto the next line ("... MINUTES" / "LATER")."""

@@ -1,0 +1,404 @@
+"""The tagger reads each script's own layout (issue 12) and the text layouts of issue 13.
+
+Every snippet is original, written for these tests: one short scene typed in many
+layouts, and small pieces for each class the issues name. `typed()` renders the scene in
+a layout and returns the lines with the tag each must get.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from script2rp.model import TextForm
+from script2rp.parse import form_tags, parse_form, tag_lines
+
+SCENE = [
+    ("heading", "INT. SIGNAL BOX - NIGHT"),
+    ("action", "Rain hammers the small windows. ADA, sixty, works the levers while BEN, twenty, watches the board "
+               "with his coat still on."),
+    ("cue", "ADA"),
+    ("dialogue", "The nine-forty is late again. Third time this week, and the week is only two days old."),
+    ("cue", "BEN"),
+    ("paren", "(checking the clock)"),
+    ("dialogue", "Eleven minutes. That must be a record for a Tuesday."),
+    ("action", "A bell rings twice somewhere below them. Ada pulls the third lever all the way back."),
+    ("cue", "ADA"),
+    ("dialogue", "Write it in the book. Every minute of it, in ink, with the time you noticed."),
+    ("cue", "BEN"),
+    ("dialogue", "Nobody reads the book."),
+    ("cue", "ADA"),
+    ("dialogue", "I read the book. Every night before I go home."),
+    ("transition", "CUT TO:"),
+    ("heading", "EXT. PLATFORM - CONTINUOUS"),
+    ("action", "The train slides in, steaming. A CONDUCTOR leans out of the last carriage and shouts up at the box."),
+    ("cue", "CONDUCTOR"),
+    ("dialogue", "Signal was red for ten minutes, missus! We sat there like lemons!"),
+    ("cue", "ADA"),
+    ("paren", "(calling down)"),
+    ("dialogue", "Then you stopped, which is the whole point of red."),
+    ("cue", "BEN"),
+    ("dialogue", "She has an answer for everything. You learn to stop asking."),
+    ("action", "The conductor laughs despite himself and waves the train on into the dark."),
+    ("cue", "CONDUCTOR"),
+    ("dialogue", "Tell her she owes me a tea."),
+    ("cue", "BEN"),
+    ("dialogue", "I'll tell her. She won't pay."),
+]
+TAG = {"heading": "scene_heading", "action": "action", "cue": "character", "dialogue": "dialogue",
+       "paren": "parenthetical", "transition": "transition"}
+
+
+def typed(action=0, dialogue=10, paren=15, cue=20, *, blanks=True, width=60, speech_width=34,
+          cue_case=str.upper, scene=SCENE, repeat=2) -> tuple[list[str], list[str]]:
+    """The scene `repeat` times in one layout: (lines, expected tags)."""
+    lines: list[str] = []
+    tags: list[str] = []
+
+    def emit(text: str, kind: str, col: int) -> None:
+        lines.append(" " * col + text)
+        tags.append(TAG[kind])
+
+    def blank() -> None:
+        if blanks and lines and lines[-1]:
+            lines.append("")
+            tags.append("blank")
+
+    for _ in range(repeat):
+        for kind, text in scene:
+            if kind in ("heading", "action", "transition"):
+                blank()
+                col = 45 if kind == "transition" else action
+                for part in textwrap.wrap(text, width):
+                    emit(part, kind, col)
+                blank()
+            elif kind == "cue":
+                blank()
+                emit(cue_case(text), kind, cue)
+            else:
+                for part in textwrap.wrap(text, speech_width if kind == "dialogue" else speech_width - 8):
+                    emit(part, kind, dialogue if kind == "dialogue" else paren)
+    return lines, tags
+
+
+def mismatches(lines: list[str], expected: list[str], got: list[str] | None = None) -> list[tuple[str, str, str]]:
+    got = tag_lines(lines) if got is None else got
+    return [(line, e, g) for line, e, g in zip(lines, expected, got) if e != g]
+
+
+# --- layouts: every column learned from the script itself --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        (0, 10, 15, 20),  # the usual
+        (15, 25, 31, 37),  # everything further right
+        (10, 11, 16, 30),  # dialogue one column right of the action
+        (10, 12, 15, 30),  # two columns
+        (8, 8, 14, 30),  # dialogue at the action column, cues indented
+        (4, 20, 27, 33),  # wide
+    ],
+)
+def test_any_columns(columns):
+    lines, expected = typed(*columns)
+    assert mismatches(lines, expected) == []
+
+
+@pytest.mark.parametrize("columns", [(0, 10, 15, 20), (10, 11, 16, 30), (8, 8, 14, 30)])
+def test_any_columns_without_blank_lines(columns):
+    lines, expected = typed(*columns, blanks=False)
+    assert mismatches(lines, expected) == []
+
+
+def test_flush_left_everything_at_column_0():
+    lines, expected = typed(0, 0, 0, 0)
+    assert mismatches(lines, expected) == []
+
+
+def test_tabs_are_columns_too():
+    lines, expected = typed(8, 16, 24, 32)
+    lines = [line.replace(" " * 8, "\t") for line in lines]
+    assert mismatches(lines, expected) == []
+
+
+def test_double_spaced_script():
+    lines, expected = typed(0, 10, 15, 20, repeat=3)
+    spaced, tags = [], []
+    for line, t in zip(lines, expected):
+        spaced += [line, ""]
+        tags += [t, "blank"]
+    assert mismatches(spaced, tags) == []
+
+
+def test_lower_case_cues_known_from_the_rest_of_the_script():
+    """SAIL's lower_cues noise: one stretch of the script has its cues in lower case."""
+    lines, expected = typed(0, 10, 15, 20, repeat=3)
+    lines = [line.lower() if t == "character" and i > len(lines) // 2 else line
+             for i, (line, t) in enumerate(zip(lines, expected))]
+    assert mismatches(lines, expected) == []
+
+
+@pytest.mark.parametrize("case", [str.lower, str.title])
+def test_cues_not_capitalised_anywhere_read_by_their_column(case):
+    lines, expected = typed(0, 10, 15, 25, cue_case=case, repeat=3)
+    assert mismatches(lines, expected) == []
+
+
+def test_title_case_cues_flush_left():
+    """Flush left, cues in title case ("Mr. Park"): the names recur over speech."""
+    lines, expected = typed(0, 0, 0, 0, cue_case=str.title, repeat=3)
+    assert mismatches(lines, expected) == []
+
+
+def test_a_mixed_case_cue_with_an_honorific_in_a_caps_script():
+    lines = [
+        "HOUSE INTERIOR", "", "The kettle screams. Ada lifts it off the ring.", "",
+        "ADA", "Who left this on?", "", "Mr. Park", "I did. Sorry.", "", "ADA", "You always say sorry.", "",
+    ]
+    assert tag_lines(lines) == [
+        "scene_heading", "blank", "action", "blank", "character", "dialogue", "blank",
+        "character", "dialogue", "blank", "character", "dialogue", "blank",
+    ]
+
+
+# --- cue and speech on one line ---------------------------------------------------------------------
+
+
+def inline_scene(sep: str) -> tuple[list[str], list[str]]:
+    lines, tags = [], []
+    for _ in range(3):
+        lines += ["INT. SIGNAL BOX - NIGHT", "", "Rain hammers the windows.", ""]
+        tags += ["scene_heading", "blank", "action", "blank"]
+        for name, speech in [("ADA", "The nine-forty is late."), ("BEN", "Eleven minutes."),
+                             ("ADA", "Write it in the book."), ("BEN", "Nobody reads it.")]:
+            lines += [name + sep + speech, ""]
+            tags += ["character", "blank"]
+    return lines, tags
+
+
+@pytest.mark.parametrize("sep", ["  ", "        ", ": ", " "])
+def test_cue_and_speech_on_one_line(sep):
+    lines, expected = inline_scene(sep)
+    assert mismatches(lines, expected) == []
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
+    first = sp.scenes[0].dialogues[0]
+    assert (first.speaker, first.text) == ("ADA", "The nine-forty is late.")
+
+
+def test_hanging_speech_under_an_inline_cue():
+    lines, expected = ["INT. SIGNAL BOX - NIGHT", ""], ["scene_heading", "blank"]
+    for _ in range(4):
+        lines += ["Ada pulls the lever.", "", "ADA         The nine-forty is late again,",
+                  "            and the week is young.", "", "BEN         Eleven minutes.", ""]
+        expected += ["action", "blank", "character", "dialogue", "blank", "character", "blank"]
+    assert mismatches(lines, expected) == []
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
+    assert sp.scenes[0].dialogues[0].text == "The nine-forty is late again, and the week is young."
+
+
+def test_character_introduced_in_caps_inside_action_is_not_an_inline_cue():
+    lines, expected = typed(0, 10, 15, 20)
+    lines += ["", "ADA Listens. BEN Waits.", "", "ADA steps to the window."]
+    expected += ["blank", "action", "blank", "action"]
+    assert mismatches(lines, expected) == []
+
+
+# --- scene headings ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "65. ON THE SET. INT. DAY. 1994",  # continental: number, place, then INT./DAY
+        "12. SIGNAL BOX. EXT. NIGHT.",
+        "- SECOND FLOOR -",  # a sub-location
+        "LATER:",  # a time alone
+        "THE NEXT MORNING",
+        "215A  THE INFOMERCIAL.  215A",  # shooting script: letter suffix
+        "SCENE 225 OMITTED",
+        "226   OMITTED   226",
+        "HOUSE INTERIOR",  # a place with no INT./EXT.
+        "BOAT SHED - DAY",
+    ],
+)
+def test_heading_classes(heading):
+    lines, expected = typed(0, 10, 15, 20)
+    lines += ["", heading, "", "Ada looks at the clock and then at the rain.", ""]
+    expected += ["blank", "scene_heading", "blank", "action", "blank"]
+    assert mismatches(lines, expected) == []
+
+
+def test_omitted_scene_opens_no_scene():
+    lines = ["INT. BOX - NIGHT", "", "Ada works.", "", "SCENE 225 OMITTED", "", "INT. HALL - DAY", "", "Ben waits."]
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0, check=False)
+    assert [s.heading for s in sp.scenes] == ["INT. BOX - NIGHT", "INT. HALL - DAY"]
+
+
+def test_wrapped_heading_onto_a_time_word_is_one_scene():
+    lines = ["INT. CAR, NORTHBOUND ON THE OLD BRIDGE, A FEW MINUTES", "LATER", "",
+             "Ada drives. Ben sleeps.", "", "                    ADA", "          Wake up."]
+    assert tag_lines(lines)[:2] == ["scene_heading", "scene_heading"]
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
+    assert [s.heading for s in sp.scenes] == ["INT. CAR, NORTHBOUND ON THE OLD BRIDGE, A FEW MINUTES LATER"]
+
+
+def test_lower_case_headings_without_int_ext_and_with_scene_numbers():
+    """SAIL's lower_headings + drop_int_ext + margins on one heading."""
+    lines, expected = typed(0, 10, 15, 20)
+    lines += ["", "31   signal box - later    31", "", "Ada sleeps in her chair.", ""]
+    expected += ["blank", "scene_heading", "blank", "action", "blank"]
+    assert mismatches(lines, expected) == []
+
+
+# --- transitions ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("transition", ["Cut to.", "Fade out.", "Dissolve to:", "SNAP CUT TO BLACK", "CUT TO BLACK",
+                                        "FLASHBACK TO:", "SMASH TO:"])
+def test_transition_classes(transition):
+    lines, expected = typed(0, 10, 15, 20)
+    lines += ["", " " * 48 + transition, "", "EXT. YARD - DAY", "", "Ben hangs washing in the wind.", ""]
+    expected += ["blank", "transition", "blank", "scene_heading", "blank", "action", "blank"]
+    assert mismatches(lines, expected) == []
+
+
+# --- parentheticals -------------------------------------------------------------------------------
+
+
+def test_capitalised_and_wrapped_parentheticals():
+    lines, expected = typed(0, 10, 15, 20)
+    lines += ["", " " * 20 + "ADA", " " * 15 + "(IMPACT!)", " " * 10 + "Hold on to something.",
+              " " * 15 + "(she grabs the rail and", " " * 15 + "braces against the wall)", " " * 10 + "Now!", ""]
+    expected += ["blank", "character", "parenthetical", "dialogue", "parenthetical", "parenthetical", "dialogue", "blank"]
+    assert mismatches(lines, expected) == []
+
+
+@pytest.mark.parametrize("broken", ["((beat)", "(beat", "(turning away"])
+def test_broken_parenthetical_closes_at_the_end_of_its_line(broken):
+    lines, expected = typed(0, 10, 15, 20)
+    tail, tail_tags = typed(0, 10, 15, 20, repeat=1)
+    lines += ["", " " * 20 + "BEN", " " * 15 + broken, " " * 10 + "Don't do that.", *tail]
+    expected += ["blank", "character", "parenthetical", "dialogue", *tail_tags]
+    assert mismatches(lines, expected) == []
+
+
+# --- page furniture ---------------------------------------------------------------------------------
+
+
+def paged(furniture) -> tuple[list[str], list[str]]:
+    """The scene broken into pages of 20 lines, `furniture(page)` lines between them."""
+    lines, expected = typed(0, 10, 15, 20, repeat=4)
+    out, tags = [], []
+    for k, (line, t) in enumerate(zip(lines, expected)):
+        if k and k % 20 == 0:
+            for f in furniture(k // 20):
+                out.append(f)
+                tags.append("page_marker" if f.strip() else "blank")
+        out.append(line)
+        tags.append(t)
+    return out, tags
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        lambda n: ["", f"{n} | P a g e", ""],  # footer
+        lambda n: ["", "SIGNALS SCRIPT - 9/19/2007", " " * 66 + f"{n}.", ""],  # dated stamp on every page
+        lambda n: ["", f"Jo Writer / Agency Draft {n}.", ""],  # running header with the page number
+        lambda n: ["", f"The Signal Box {n + 1}.", ""],
+        lambda n: ["", " " * 30 + f"- {n} -", ""],
+    ],
+)
+def test_repeated_page_furniture(furniture):
+    lines, expected = paged(furniture)
+    assert mismatches(lines, expected) == []
+
+
+def test_more_and_continuing_at_cue_indent():
+    lines, expected = typed(0, 10, 15, 20)
+    lines += ["", " " * 20 + "ADA", " " * 10 + "The nine-forty is late,", " " * 20 + "(MORE)", "",
+              " " * 66 + "7.", "", " " * 20 + "ADA (CONT'D)", " " * 20 + "(continuing)", " " * 10 + "again.", ""]
+    expected += ["blank", "character", "dialogue", "page_marker", "blank", "page_marker", "blank",
+                 "character", "page_marker", "dialogue", "blank"]
+    assert mismatches(lines, expected) == []
+
+
+# --- title page, display text, shots ------------------------------------------------------------------
+
+
+def test_title_page_lines_are_never_speakers():
+    title = [" " * 26 + "THE SIGNAL BOX", "", " " * 29 + "Written by", " " * 28 + "Jo Q. Writer", "",
+             " " * 23 + "FINAL PRODUCTION DRAFT", " " * 28 + "May 1, 2024", "", "FADE IN:", ""]
+    lines, expected = typed(0, 10, 15, 20)
+    got = tag_lines(title + lines)
+    assert "character" not in got[:8] and "dialogue" not in got[:8]
+    assert mismatches(lines, expected, got[len(title):]) == []
+
+
+def test_centred_display_text_is_not_a_cue():
+    lines, expected = typed(0, 10, 15, 20)
+    lines += ["", " " * 30 + "THE STREETS OF", " " * 31 + "PORT SALEM", "", "Ada walks fast into the rain.", ""]
+    expected += ["blank", "action", "action", "blank", "action", "blank"]
+    assert mismatches(lines, expected) == []
+
+
+def test_shot_at_cue_indent_is_not_a_cue():
+    lines, expected = typed(0, 10, 15, 20)
+    lines += ["", " " * 20 + "IN THE GAP", "", "Between two sheds, a lantern swings.", ""]
+    got = tag_lines(lines)
+    assert got[-4] == "shot" and got[-2] == "action"
+
+
+# --- dual dialogue typed side by side --------------------------------------------------------------------
+
+
+def test_side_by_side_dual_dialogue_is_two_dual_speeches():
+    lines, expected = typed(0, 10, 15, 20)
+    lines += ["", " " * 14 + "ADA" + " " * 27 + "BEN", " " * 5 + "Pull the lever, now." + " " * 13 + "Which one is it?",
+              " " * 5 + "The third!" + " " * 23 + "They all look the same.", ""]
+    expected += ["blank", "character", "dialogue", "dialogue", "blank"]
+    assert mismatches(lines, expected) == []
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
+    last = sp.scenes[-1].dialogues[-2:]
+    assert [(d.speaker, d.text, d.dual) for d in last] == [
+        ("ADA", "Pull the lever, now. The third!", True),
+        ("BEN", "Which one is it? They all look the same.", True),
+    ]
+    assert "ADA BEN" not in {c.name for c in sp.characters}
+
+
+# --- hints from the reader -------------------------------------------------------------------------------
+
+
+def test_hints_are_kept_and_used_as_context():
+    lines, _ = typed(0, 10, 15, 20)
+    i = lines.index(" " * 10 + "Nobody reads the book.")
+    lines = lines[:i] + ["Signal Box 12"] + lines[i:]  # a page header the PDF reader knows about
+    form = TextForm(lines, "<t>", "pdf", hints={i: "page_marker", 0: "scene_heading"})
+    tags = form_tags(form)
+    assert tags[i] == "page_marker" and tags[i + 1] == "dialogue" and tags[i - 1] == "character"
+    # a hinted cue opens a block even where the text alone would not say so
+    lines2 = ["INT. BOX - NIGHT", "", "ada", "Write it down."]
+    assert form_tags(TextForm(lines2, "<t>", "pdf", hints={2: "character"}))[2:] == ["character", "dialogue"]
+
+
+# --- no state between calls ----------------------------------------------------------------------------------
+
+LAYOUTS = [(0, 10, 15, 20), (10, 11, 16, 30), (0, 0, 0, 0), (8, 8, 14, 30), (15, 25, 31, 37)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(range(len(LAYOUTS) * 2)), min_size=1, max_size=4), st.sampled_from(range(10)))
+def test_tagging_one_script_never_depends_on_scripts_tagged_before(before, target):
+    def script(k: int) -> list[str]:
+        lines, _ = typed(*LAYOUTS[k % len(LAYOUTS)], cue_case=str.upper if k < len(LAYOUTS) else str.title)
+        return lines
+
+    alone = tag_lines(script(target))
+    for k in before:
+        tag_lines(script(k))
+    assert tag_lines(script(target)) == alone
