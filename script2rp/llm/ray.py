@@ -197,10 +197,9 @@ class Replica:
         self.node, self.pid = socket.gethostname(), os.getpid()
         self._lock = threading.Lock()
         self._active, self._since, self._busy = 0, 0.0, 0.0
-        self._shard = None
-        if shard_dir and os.path.isdir(shard_dir):  # absent: not a filesystem shared with the driver
-            name = f"{self.node}-{self.pid}-{time.time_ns()}.jsonl"
-            self._shard = open(os.path.join(shard_dir, name), "a", encoding="utf-8")
+        # Opened at the first answer, so a replica that answers nothing leaves no file behind
+        # (one killed while still starting would otherwise write it after the driver's last sweep).
+        self._shard_dir, self._shard = shard_dir, None
 
     def answer(self, keys: list[str], requests: list[str]) -> dict:
         """Answers to one batch: results (JSON) by position, with what the replica spent."""
@@ -220,9 +219,13 @@ class Replica:
         return out
 
     def _persist(self, keys: list[str], finished: list[Outcome]) -> None:
-        if self._shard is None:
+        # Absent folder: not a filesystem shared with the driver; answers are durable at the driver.
+        if not self._shard_dir or not os.path.isdir(self._shard_dir):
             return
         with self._lock:
+            if self._shard is None:
+                name = f"{self.node}-{self.pid}-{time.time_ns()}.jsonl"
+                self._shard = open(os.path.join(self._shard_dir, name), "a", encoding="utf-8")
             for outcome in finished:
                 if outcome.result.ok:  # errors are not cached: the next run asks again
                     record = {"key": keys[outcome.index], "result": _result_dict(outcome.result)}

@@ -23,7 +23,7 @@ from script2rp.cinematika import USER, dump_card, plain, turn
 from script2rp.model import Action, Dialogue, Movie
 from script2rp.tasks.screenplay import cast_sheet, shape_words
 from script2rp.tasks.shapes import CINEMATIKA, Shape, trim_to_sentence
-from script2rp.tasks.structured import SPEECH, prose
+from script2rp.tasks.structured import prose, speech
 from script2rp.tasks.stage import CHARACTER_COLUMNS, TEXT, Config, Context, Failure, Invalid, Job, Results, Stage
 
 TRAIT_PATTERN = r"^[A-Z][A-Za-z'-]{1,20}( [A-Za-z'-]{1,20}){0,3}$"  # compact: bounded, as llama.cpp wants
@@ -45,9 +45,12 @@ def json_schema(name: str, shape: Shape = CINEMATIKA) -> dict:
     Every text can end only on a full sentence (`structured.PROSE`); sizes are the prompt's and the
     validator's, so no length bound makes a grammar slow."""
     low, high = shape.dialogue_lines
+    def most(chars: int) -> int | None:  # bounds only in the compact shape (see structured.prose)
+        return chars if shape.bounded else None
+
     line = lambda speaker: {  # noqa: E731
-        "type": "object", "properties": {"speaker": {"const": speaker}, "says": {"type": "string", "pattern": SPEECH},
-                                         "narration": prose(optional=True)},
+        "type": "object", "properties": {"speaker": {"const": speaker}, "says": speech(most(shape.line_chars)),
+                                         "narration": prose(optional=True, most=most(shape.line_chars))},
         "required": ["speaker", "says", "narration"], "additionalProperties": False}
     paragraphs = shape.description_paragraphs
     return {
@@ -60,12 +63,12 @@ def json_schema(name: str, shape: Shape = CINEMATIKA) -> dict:
                     "type": "object",
                     "properties": {"trait": {"type": "string",
                                              "pattern": TRAIT_PATTERN if shape.bounded else OPEN_TRAIT_PATTERN},
-                                   "text": prose()},
+                                   "text": prose(most=most(shape.trait_chars[1]))},
                     "required": ["trait", "text"], "additionalProperties": False,
                 },
             },
             "description": {"type": "array", "minItems": paragraphs[0], "maxItems": paragraphs[1],
-                            "items": prose()},
+                            "items": prose(most=most(shape.description_chars[1] // paragraphs[1]))},
             "example_dialogue": {"type": "array", "minItems": low, "maxItems": high, "items": False,
                                  "prefixItems": [line(name if n % 2 == 0 else USER) for n in range(high)]},
         },

@@ -14,14 +14,14 @@ from script2rp.tasks.stage import CHARACTER_COLUMNS, PAIR_COLUMNS, Config, Conte
 
 
 def request_schema(name: str, shape: Shape = COMPACT) -> dict:
-    """One paragraph that names the character (its first name, as `check` wants); bounded only for
-    the compact shape (see `structured`)."""
+    """One paragraph that names the character (its first name, as `check` wants) and ends on a
+    sentence end; bounded only for the compact shape (see `structured`)."""
     first = re.escape(name.split()[0])
     text = r'[^"\\\n\r\t]'
-    span = "{10,100}" if shape.bounded else "+"
+    before, after = ("{10,100}", "{0,100}") if shape.bounded else ("+", "*")
     return {
         "type": "object",
-        "properties": {"request": {"type": "string", "pattern": f"^{text}{span}{first}{text}{span}$"}},
+        "properties": {"request": {"type": "string", "pattern": f"^{text}{before}{first}{text}{after}[.!?]$"}},
         "required": ["request"],
         "additionalProperties": False,
     }

@@ -37,7 +37,8 @@ class Memories(Stage):
                 id=sid, key=sid, stage=self.name, movie=movie.id, item=f"scene {scene.index}", prompt=prompt,
                 text=prompt.fill(cast=cast, transcript=transcripts[sid]),
                 check=(lambda answer: check(structured.sentences_text(answer, "memory"))) if ctx.structured else check,
-                json_schema=structured.sentences_schema("memory", 1, 4, ctx.shape) if ctx.structured else None,
+                json_schema=structured.sentences_schema("memory", 1, 4, ctx.shape, colon=False) if ctx.structured else None,
+                max_tokens=structured.sentences_budget(4, ctx.shape, prompt.max_tokens),
             )
 
     def rows(self, movie: Movie, results: Results, ctx: Context) -> Iterator[dict | Failure]:

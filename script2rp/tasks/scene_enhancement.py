@@ -96,10 +96,14 @@ class SceneEnhancement(Stage):
 
 def budget(lines: list[tuple[str, str]], elements: int, shape: Shape, floor: int) -> int:
     """Tokens for a transcript of these lines: the fixed words, and narration of the shape's size
-    around each element, at about 3.5 characters a token, with a fifth to spare."""
+    around each element, at about 3.5 characters a token, with a fifth to spare. A bounded shape's
+    grammar caps every string, so it gets room for the longest answer the grammar allows (a small
+    model's filler is digits and initials, near a token a character): cutting an answer the
+    grammar would have ended only wastes it."""
     fixed = sum(len(name) + len(says) + 40 for name, says in lines)
-    narration = (elements + 1) * (shape.narration_chars if shape.bounded else 2 * shape.narration_chars // 3)
-    return max(floor, int(1.2 * (fixed + narration) / 3.5) + 32)
+    if shape.bounded:
+        return max(floor, fixed // 2 + 5 * (len(lines) + 3) * shape.narration_chars // 4 + 32)
+    return max(floor, int(1.2 * (fixed + (elements + 1) * 2 * shape.narration_chars // 3) / 3.5) + 32)
 
 
 def check(answer: str, dialogues: list[Dialogue], known: set[str], min_coverage: float) -> str:

@@ -37,7 +37,7 @@ class SceneSummary(Stage):
                 prompt=prompt, text=prompt.fill(movie=movie.title, cast=cast, scene=text, **shape_words(ctx.shape)),
                 check=(lambda answer: check(structured.sentences_text(answer, "scenario"))) if ctx.structured else check,
                 json_schema=structured.sentences_schema("scenario", least, most, ctx.shape) if ctx.structured else None,
-                max_tokens=max(prompt.max_tokens, most * 60),
+                max_tokens=structured.sentences_budget(most, ctx.shape, prompt.max_tokens),
             )
 
     def rows(self, movie: Movie, results: Results, ctx: Context) -> Iterator[dict | Failure]:

@@ -6,11 +6,12 @@ line of dialogue, invent a speaker or ramble until `max_tokens`; the builder the
 into the same text a free answer gives. Only keywords every target decoder handles are used
 (llama.cpp grammars, vLLM's xgrammar): const, prefixItems, min/maxItems, maxLength, pattern.
 
-Prose strings follow `PROSE`: any length, but able to end only where a sentence ends, so a
-constrained answer is never cut mid-sentence, and nothing in a schema that differs per request (a
-transcript's, a card's) has a length bound: xgrammar 0.2.8 needs about a second to compile a
-bounded free string and milliseconds otherwise, and llama.cpp's sampler slows down steeply with
-long bounds. Sizes are held by the prompt, the token budget and the validator (`Shape`).
+Prose strings follow `PROSE`: able to end only where a sentence ends, so a constrained answer is
+never cut mid-sentence. In the cinematika shape (vLLM, servers) they have no length bound, since
+xgrammar 0.2.8 needs about a second to compile a bounded free string and milliseconds otherwise;
+sizes are held by the prompt, the token budget and the validator (`Shape`). In the compact shape
+(llama.cpp, small models) they are bounded (`bounded_prose`): a 135M model seldom ends a sentence
+of its own accord, and unbounded it fills every string until `max_tokens` cuts the answer.
 
 - A scene transcript keeps the script's dialogue verbatim and in order (each line a `const`); the
   model writes the narration: an opening, and around each line what happens. Each prose string is
@@ -37,6 +38,14 @@ MAYBE_PROSE = r'^([A-Z][^"\\\n\r\t]*[.!?])?$'  # the same, or nothing
 SPEECH = r'^[^"\\\n\r\t]+$'  # words spoken: no quote, so the line stays one quoted span
 
 
+def bounded_prose(most: int, optional: bool = False) -> str:
+    """`PROSE` of at most `most` characters, for the compact shape on llama.cpp: a small model
+    rarely ends a sentence on its own, so the bound is what makes it stop (at the bound the
+    grammar leaves only the end mark). Bounds of a few hundred keep llama.cpp's sampler fast."""
+    body = rf'[A-Z][^"\\\n\r\t]{{0,{most - 2}}}[.!?]'
+    return f"^({body})?$" if optional else f"^{body}$"
+
+
 def load(answer: str) -> dict:
     try:
         data = json.loads(answer, strict=False)  # decoders may let raw control characters into strings
@@ -47,8 +56,11 @@ def load(answer: str) -> dict:
     return data
 
 
-def sentences_schema(key: str, least: int, most: int, shape: Shape = CINEMATIKA) -> dict:
+def sentences_schema(key: str, least: int, most: int, shape: Shape = CINEMATIKA, colon: bool = True) -> dict:
+    """`colon=False`: no `:` in a sentence, so none can read as a `Name: ...` turn (memories)."""
     sentence = SENTENCE if shape.bounded else OPEN_SENTENCE
+    if not colon:
+        sentence = sentence.replace('[^.!?"', '[^:.!?"')
     return {
         "type": "object",
         "properties": {key: {"type": "array", "minItems": least, "maxItems": most,
@@ -58,6 +70,12 @@ def sentences_schema(key: str, least: int, most: int, shape: Shape = CINEMATIKA)
     }
 
 
+def sentences_budget(most: int, shape: Shape, floor: int) -> int:
+    """Tokens for up to `most` sentences: in the compact shape room for the longest the grammar
+    allows (filler near a token a character), so no bounded answer is cut; else about 60 each."""
+    return max(floor, most * 128 + 16 if shape.bounded else most * 60)
+
+
 def sentences_text(answer: str, key: str) -> str:
     items = load(answer).get(key)
     if not isinstance(items, list) or not all(isinstance(s, str) for s in items):
@@ -65,8 +83,15 @@ def sentences_text(answer: str, key: str) -> str:
     return " ".join(" ".join(s.split()) for s in items)
 
 
-def prose(optional: bool = False) -> dict:
+def prose(optional: bool = False, most: int | None = None) -> dict:
+    """A prose string's schema; `most` bounds it (compact shape only: see the module docstring)."""
+    if most is not None:
+        return {"type": "string", "pattern": bounded_prose(most, optional)}
     return {"type": "string", "pattern": MAYBE_PROSE if optional else PROSE}
+
+
+def speech(most: int | None = None) -> dict:
+    return {"type": "string", "pattern": SPEECH if most is None else rf'^[^"\\\n\r\t]{{1,{most}}}$'}
 
 
 def transcript_schema(lines: list[tuple[str, str]], shape: Shape = CINEMATIKA) -> dict:
@@ -75,10 +100,11 @@ def transcript_schema(lines: list[tuple[str, str]], shape: Shape = CINEMATIKA) -
     Compact: `{"speaker", "says", "then"}` per line. Cinematika: `{"narration", "speaker",
     "action", "says", "after"}`: a paragraph of what happens before the line (the script's action,
     no one's turn), what the speaker does as they speak, the line, and what follows it."""
-    optional = prose(optional=True)
     if shape.bounded:
+        optional = prose(optional=True, most=shape.narration_chars)
         fields = lambda name, says: {"speaker": {"const": name}, "says": {"const": says}, "then": optional}  # noqa: E731
     else:
+        optional = prose(optional=True)
         fields = lambda name, says: {"narration": optional, "speaker": {"const": name}, "action": optional,  # noqa: E731
                                      "says": {"const": says}, "after": optional}
     turns = [{"type": "object", "properties": fields(name, says), "required": list(fields(name, says)),
@@ -86,7 +112,7 @@ def transcript_schema(lines: list[tuple[str, str]], shape: Shape = CINEMATIKA) -
     return {
         "type": "object",
         "properties": {
-            "opening": prose(),
+            "opening": prose(most=3 * shape.narration_chars if shape.bounded else None),
             "turns": {"type": "array", "prefixItems": turns, "items": False,
                       "minItems": len(turns), "maxItems": len(turns)},
         },

@@ -77,6 +77,14 @@ def test_push_creates_one_commit_with_configs_card_and_plots(hub, fresh_build, t
     assert f'load_dataset("{REPO_ID}", "plain_scenes"' in card
     assert "![Dialogue blocks per character (top 20)](images/dialogue_blocks_per_character.png)" in card
     assert "Example row:" in card and "script2rp build " in card
+    # The shape asked for and the build's own fidelity check, from its report.
+    report = json.loads((fresh_build / "report.json").read_text(encoding="utf-8"))
+    shape, check = report["shape"], report["check"]
+    assert f"- shape `{shape['name']}`: cards with {shape['traits'][0]}-{shape['traits'][1]} traits" in card
+    violations = sum(c["violations"] for c in check["configs"].values())
+    rows = sum(c["rows"] for c in check["configs"].values())
+    assert f"- fidelity (`script2rp check`): {violations} violations in {rows} rows" in card
+    assert all(f"{config} {c['violations']}/{c['rows']}" in card for config, c in check["configs"].items())
     # Every authenticated call carried the token; the LFS upload went to the storage URL.
     assert ("POST", "/api/validate-yaml") in hub.requests
     assert any(path.endswith(".git/info/lfs/objects/batch") for _, path in hub.requests)
