@@ -379,11 +379,12 @@ class RayBackend(Backend):
             slot.in_flight -= 1
             self._freed.notify_all()
 
-    def _replace(self, slot: _Slot, error: BaseException, label: str) -> None:
+    def _replace(self, slot: _Slot, error: BaseException) -> None:
         """A replica died for good: start a new actor in its place, unless none ever answered."""
         with self._lock:
             if not self._answered:
-                raise RayEngineError(f"no replica can run the {label or 'LLM'} stage on Ray: {_cause(error)}") from None
+                # One pool serves every stage, so the stage that happened to ask first says nothing.
+                raise RayEngineError(f"no replica can start on Ray: {_cause(error)}") from None
             if self._replacements >= MAX_REPLACEMENTS:
                 raise RayEngineError(f"replicas died {self._replacements + 1} times: {_cause(error)}") from None
             self._replacements += 1
@@ -413,7 +414,7 @@ class RayBackend(Backend):
                     try:
                         out = self.ray.get(ref)
                     except self.ray.exceptions.RayError as exc:
-                        self._replace(slot, exc, label)
+                        self._replace(slot, exc)
                         todo.appendleft(batch)
                         continue
                     timing["last"] = time.monotonic()
