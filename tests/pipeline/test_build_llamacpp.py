@@ -11,7 +11,10 @@ from script2rp.tasks import CONFIGS
 
 from .conftest import REPO, assert_accounted, read_rows, report, run_cli
 
-pytestmark = [pytest.mark.llamacpp, pytest.mark.slow, pytest.mark.usefixtures("embedded_model")]
+# Two whole builds of the sample on CPU (about 5 minutes on 2 idle cores): more than the suite's
+# 10-minute hang guard allows on a slower or busier machine.
+pytestmark = [pytest.mark.llamacpp, pytest.mark.slow, pytest.mark.usefixtures("embedded_model"),
+              pytest.mark.timeout(1800)]
 
 
 def test_embedded_model_builds_every_config_and_reruns_from_cache(tmp_path):
