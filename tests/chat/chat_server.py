@@ -10,25 +10,17 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.local_server import LocalServer
 
 
-class ChatServer:
+class ChatServer(LocalServer):
     def __init__(self, *, context: int = 4096, user: str = "Owen"):
         self.context, self.user = context, user
         self.bodies: list[dict] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
-
-    def close(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._serve(_handler(self))
 
     def answer(self, k: int) -> str:
         return (f' "Reply {k}." She smiles.\n\nHarbourmaster: "Move along, you two."\n\n'

@@ -24,7 +24,9 @@ import re
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.local_server import LocalServer
 
 FAULTS = ("500", "429", "badjson", "drop")
 
@@ -166,7 +168,7 @@ def from_schema(schema: dict, key: str = "", path: tuple = ()) -> object:
     return _words(SHAPE.narration_chars)
 
 
-class RPServer:
+class RPServer(LocalServer):
     def __init__(self, *, latency: float = 0.0, fault_rate: float = 0.0, bad_rate: float = 0.0,
                  defect_rate: float = 0.0):
         self.latency, self.fault_rate, self.bad_rate = latency, fault_rate, bad_rate
@@ -175,17 +177,7 @@ class RPServer:
         self.faults: Counter[str] = Counter()
         self.answered = 0
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
-
-    def close(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._serve(_handler(self))
 
     def fault_for(self, key: str) -> str | None:
         with self._lock:
