@@ -241,7 +241,7 @@ def _handler(server: RPServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-if __name__ == "__main__":  # a server for a build run by hand or by the kill test
+if __name__ == "__main__":  # a server for a build run by hand: python -m tests.pipeline.rp_server
     import argparse
 
     ap = argparse.ArgumentParser()
