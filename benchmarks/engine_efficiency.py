@@ -24,19 +24,23 @@ Three parts, each runnable alone (`--parts`); figures are printed with their tar
    (a job's attempts one after another, after what it needs: a scene's transcript parts, then its
    memory), and the best any schedule can do: every step costs a, every token b, and there are at
    least as many steps as the chain has tokens.
-3. `grammar`: every distinct transcript schema of part 1's recording (requests tagged
-   `scene_enhancement:`) compiled cold (xgrammar cache off, one thread) with the embedded
-   SmolLM2's 49k vocabulary, as vLLM compiles them: CPU ms mean/median/max (target mean <= 20 ms).
-   For comparison, the median-sized one with `maxLength` on every free string.
+3. `grammar`: every distinct transcript schema the current code would send vLLM for the build's
+   screenplays (`--scripts`; parsed as `build` parses them, the scene_enhancement stage's jobs
+   made with the vLLM backend's shape and `--structured`, no model run), compiled cold (xgrammar
+   cache off, one thread) with the embedded SmolLM2's 49k vocabulary, as vLLM compiles them:
+   CPU ms mean/median/max (target mean <= 20 ms). Built, not read from part 1's recording, so a
+   schema change is measured at once, without a 25-minute build. For comparison, the
+   median-sized one with its prose inline (each string its own copy of the pattern, no `$defs`)
+   and with every prose string bounded (`--max-length`).
 
     /work/wtvenv/bin/python benchmarks/engine_efficiency.py [--scripts a.txt b.txt] [--skip-vllm]
         [--parts vllm,standin,grammar] [--work DIR] [--max-tokens N] [--attempts N]
         [--a 0.004 --b 0.00003 --max-batch 256]
 
-Parts 2 and 3 read part 1's recording in `--work` (default: a folder in the temp dir); they run
-right after part 1's build and before its slow replay, and after one full run `--skip-vllm`
-(= `--parts standin,grammar`) measures them again in a minute, as long as the build still asks
-what was recorded (the stand-in counts what it could not find). The default pair, nine +
+Part 2 reads part 1's recording in `--work` (default: a folder in the temp dir); it runs right
+after part 1's build and before its slow replay, and after one full run `--skip-vllm`
+(= `--parts standin,grammar`) measures it again in a minute, as long as the build still asks
+what was recorded (the stand-in counts what it could not find). Part 3 needs no recording. The default pair, nine +
 grosse_pointe_blank (249 scenes, 18 main characters), is the issue's 2-screenplay build; on 2
 shared cores part 1 took about 25 minutes to build and 40 to replay (1.2M tokens).
 """
@@ -407,24 +411,46 @@ def longest_chain(lines: list[dict]) -> tuple[int, list[str]]:
 
 
 def part_grammar(args: argparse.Namespace, work: Path, load: LoadMeter) -> list[Figure]:
-    transcripts = [a.request.params.json_schema for a in load_asked(work / "vllm")
-                   if a.tag.startswith(TRANSCRIPTS + ":") and a.request.params.json_schema]
-    schemas = list({json.dumps(s, sort_keys=True): s for s in transcripts}.values())  # vLLM compiles each once
+    schemas = transcript_schemas(args.scripts)
     if not schemas:
-        return [Figure("grammar", f"no {TRANSCRIPTS} request with a JSON schema in the recording", "", False)]
+        return [Figure("grammar", f"no {TRANSCRIPTS} job with a JSON schema for these screenplays", "", False)]
     compile_ms = compiler(args.repeats)
     with load.phase("grammar"):
         times = [compile_ms(schema) for schema in schemas]
         middle = sorted(schemas, key=lambda s: len(json.dumps(s)))[len(schemas) // 2]
-        bounded, plain = compile_ms(with_max_length(middle, args.max_length)), compile_ms(middle)
+        plain, inline = compile_ms(middle), inlined(middle)
+        inline_ms, bound_ms = compile_ms(inline), compile_ms(bounded(inline, args.max_length), repeats=1)  # seconds
     mean, slowest = statistics.mean(times), max(zip(times, schemas), key=lambda pair: pair[0])
     return [
         Figure("grammar CPU ms per transcript schema", f"mean {mean:.1f}, median {statistics.median(times):.1f}, "
-               f"max {slowest[0]:.1f} ({free_strings(slowest[1])} free strings); {len(schemas)} distinct schemas, "
+               f"max {slowest[0]:.1f} ({turns(slowest[1])} lines); {len(schemas)} distinct schemas, "
                f"cold, 1 thread, 49k vocabulary, best of {args.repeats}", "mean <= 20 ms", mean <= 20),
-        Figure(f"  median-sized, maxLength {args.max_length}",
-               f"{bounded:.0f} ms, as sent {plain:.1f} ms ({free_strings(middle)} free strings)"),
+        Figure("  median-sized", f"as sent {plain:.1f} ms ({turns(middle)} lines, {prose_strings(inline)} prose "
+               f"strings); prose inline {inline_ms:.1f} ms; inline, bounded to {args.max_length} characters "
+               f"{bound_ms:.0f} ms"),
     ]
+
+
+def transcript_schemas(scripts: list[str]) -> list[dict]:
+    """The distinct JSON schemas the current code's scene_enhancement jobs would send vLLM for
+    these screenplays: parsed with `build`'s default options, structured, the vLLM backend's
+    shape. vLLM compiles each distinct schema once (its grammar cache), so repeats count once."""
+    from script2rp.llm import backend_class
+    from script2rp.pipeline.movies import parse_inputs
+    from script2rp.pipeline.options import BuildOptions
+    from script2rp.tasks import BY_NAME, Context
+    from script2rp.tasks.prompt import Prompts
+    from script2rp.tasks.shapes import SHAPES
+
+    o = BuildOptions()
+    parsed = parse_inputs(scripts, main_threshold=o.main_threshold, min_scene_lines=o.min_scene_lines, workers=1,
+                          max_scripts=o.max_scripts, quiet=True)
+    ctx = Context(prompts=Prompts(o.prompts), structured=True, max_scene_chars=o.max_scene_chars,
+                  max_prompt_chars=o.max_prompt_chars, min_coverage=o.min_coverage,
+                  shape=SHAPES[backend_class("vllm").capabilities.shape])
+    stage = BY_NAME[TRANSCRIPTS]
+    sent = [job.json_schema for movie in parsed.movies for job in stage.jobs(movie, {}, ctx) if job.json_schema]
+    return list({json.dumps(s, sort_keys=True): s for s in sent}.values())
 
 
 def compiler(repeats: int) -> Callable[[dict], float]:
@@ -441,7 +467,7 @@ def compiler(repeats: int) -> Callable[[dict], float]:
     info = xgrammar.TokenizerInfo(token_pieces(vocab), xgrammar.VocabType.RAW, stop_token_ids=[vocab.token_eos()])
     grammars = xgrammar.GrammarCompiler(info, max_threads=1, cache_enabled=False)
 
-    def compile_ms(schema: dict) -> float:
+    def compile_ms(schema: dict, repeats: int = repeats) -> float:
         text, best = json.dumps(schema), math.inf
         for _ in range(repeats):
             start = time.process_time()
@@ -452,25 +478,49 @@ def compiler(repeats: int) -> Callable[[dict], float]:
     return compile_ms
 
 
-def is_free_string(node: Any) -> bool:
-    """A string the model writes as it likes: no const, pattern, enum or bound."""
-    return isinstance(node, dict) and node.get("type") == "string" and not {"const", "pattern", "enum",
-                                                                              "maxLength"} & node.keys()
+def turns(schema: dict) -> int:
+    return len(schema["properties"]["turns"]["prefixItems"])
 
 
-def free_strings(schema: Any) -> int:
-    values = schema.values() if isinstance(schema, dict) else schema if isinstance(schema, list) else ()
-    return is_free_string(schema) + sum(free_strings(x) for x in values)
-
-
-def with_max_length(schema: Any, limit: int) -> Any:
-    """`schema` with `maxLength: limit` on each free string."""
+def inlined(schema: Any, defs: dict | None = None) -> Any:
+    """`schema` with each `$ref` to its `$defs` replaced by a copy of the definition."""
+    if defs is None and isinstance(schema, dict):
+        defs = schema.get("$defs", {})
+        schema = {key: value for key, value in schema.items() if key != "$defs"}
     if isinstance(schema, list):
-        return [with_max_length(x, limit) for x in schema]
+        return [inlined(x, defs) for x in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {key: with_max_length(value, limit) for key, value in schema.items()}
-    return {**out, "maxLength": limit} if is_free_string(schema) else out
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/$defs/"):
+        return inlined(defs[ref.removeprefix("#/$defs/")], defs)
+    return {key: inlined(value, defs) for key, value in schema.items()}
+
+
+def is_prose_string(node: Any) -> bool:
+    """A string the model writes (free or by a pattern), not a `const` or `enum`."""
+    return isinstance(node, dict) and node.get("type") == "string" and not {"const", "enum"} & node.keys()
+
+
+def prose_strings(schema: Any) -> int:
+    values = schema.values() if isinstance(schema, dict) else schema if isinstance(schema, list) else ()
+    return is_prose_string(schema) + sum(prose_strings(x) for x in values)
+
+
+def bounded(schema: Any, limit: int) -> Any:
+    """`schema` with each prose string bounded to about `limit` characters: `maxLength` on a free
+    one, the pattern's open repeat made `{0,limit}` on a patterned one (xgrammar 0.2.8 ignores
+    `maxLength` beside a `pattern`; the compact shape bounds its prose this way)."""
+    if isinstance(schema, list):
+        return [bounded(x, limit) for x in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: bounded(value, limit) for key, value in schema.items()}
+    if not is_prose_string(schema):
+        return out
+    if "pattern" in schema:
+        return {**out, "pattern": schema["pattern"].replace("]*", f"]{{0,{limit}}}")}
+    return {**out, "maxLength": limit}
 
 
 # -- the command ----------------------------------------------------------------------------------
