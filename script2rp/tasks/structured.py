@@ -4,7 +4,8 @@ With `build --structured` (the default on the in-process vLLM and llama.cpp back
 answer is JSON that a grammar forces into a shape its validator accepts, so a model cannot drop a
 line of dialogue, invent a speaker or ramble until `max_tokens`; the builder then turns the JSON
 into the same text a free answer gives. Only keywords every target decoder handles are used
-(llama.cpp grammars, vLLM's xgrammar): const, prefixItems, min/maxItems, maxLength, pattern.
+(llama.cpp grammars, vLLM's xgrammar): const, prefixItems, min/maxItems, maxLength, pattern, and
+in transcripts `$ref` to `#/$defs/...` and `anyOf` (shared prose: see `transcript_schema`).
 
 Prose strings follow `PROSE`: able to end only where a sentence ends, so a constrained answer is
 never cut mid-sentence. In the cinematika shape (vLLM, servers) they have no length bound, since
@@ -99,26 +100,41 @@ def transcript_schema(lines: list[tuple[str, str]], shape: Shape = CINEMATIKA) -
 
     Compact: `{"speaker", "says", "then"}` per line. Cinematika: `{"narration", "speaker",
     "action", "says", "after"}`: a paragraph of what happens before the line (the script's action,
-    no one's turn), what the speaker does as they speak, the line, and what follows it."""
+    no one's turn), what the speaker does as they speak, the line, and what follows it.
+
+    In the cinematika shape every prose string is a `$ref` to one shared definition (`$defs`),
+    not its own copy of the pattern, and "nothing or prose" is `anyOf` [prose, ""] rather than a
+    second pattern: the same JSON is accepted, but xgrammar compiles (and builds token masks for)
+    a pattern once per copy, so three copies a line made a 40-line part cost ~260 ms and the two
+    dev screenplays' 202 transcript schemas 40 ms on average; shared, ~60 ms and ~9 ms (49k
+    vocabulary, one thread: `benchmarks/engine_efficiency.py --parts grammar`). What is left is
+    mostly the lines' own text and the keys and whitespace around each line. The compact shape
+    (llama.cpp, whose grammars xgrammar never compiles) is left as it was: bounded patterns
+    inline, where its sampler's helpers look for them (`distinct.max_lengths`)."""
     if shape.bounded:
         optional = prose(optional=True, most=shape.narration_chars)
+        opening = prose(most=3 * shape.narration_chars)
         fields = lambda name, says: {"speaker": {"const": name}, "says": {"const": says}, "then": optional}  # noqa: E731
     else:
-        optional = prose(optional=True)
+        optional, opening = {"$ref": "#/$defs/maybe_prose"}, {"$ref": "#/$defs/prose"}
         fields = lambda name, says: {"narration": optional, "speaker": {"const": name}, "action": optional,  # noqa: E731
                                      "says": {"const": says}, "after": optional}
     turns = [{"type": "object", "properties": fields(name, says), "required": list(fields(name, says)),
               "additionalProperties": False} for name, says in lines]
-    return {
+    schema = {
         "type": "object",
         "properties": {
-            "opening": prose(most=3 * shape.narration_chars if shape.bounded else None),
+            "opening": opening,
             "turns": {"type": "array", "prefixItems": turns, "items": False,
                       "minItems": len(turns), "maxItems": len(turns)},
         },
         "required": ["opening", "turns"],
         "additionalProperties": False,
     }
+    if not shape.bounded:
+        # Nothing or prose: the same strings as `MAYBE_PROSE`, with one pattern for xgrammar to compile.
+        schema["$defs"] = {"prose": prose(), "maybe_prose": {"anyOf": [{"$ref": "#/$defs/prose"}, {"const": ""}]}}
+    return schema
 
 
 def transcript_text(answer: str) -> str:

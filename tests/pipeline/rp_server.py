@@ -132,23 +132,30 @@ def _words(chars: int) -> str:
     return (text or "It ends").capitalize() + "."
 
 
-def from_schema(schema: dict, key: str = "", path: tuple = ()) -> object:
+def from_schema(schema: dict, key: str = "", path: tuple = (), defs: dict | None = None) -> object:
     """JSON that `schema` allows, every list at its longest and every string at the longest the
-    schema or the cinematika shape allows (the build's validators hold sizes the schema leaves open)."""
+    schema or the cinematika shape allows (the build's validators hold sizes the schema leaves open).
+    A `$ref` is followed into the root's `$defs`; of an `anyOf`, the first branch is taken."""
     from script2rp.tasks.shapes import CINEMATIKA as SHAPE
 
+    if defs is None:
+        defs = schema.get("$defs", {})
+    if "$ref" in schema:
+        return from_schema(defs[schema["$ref"].removeprefix("#/$defs/")], key, path, defs)
+    if "anyOf" in schema:
+        return from_schema(schema["anyOf"][0], key, path, defs)
     if "const" in schema:
         return schema["const"]
     if schema.get("type") == "object":
-        return {k: from_schema(v, k, path + (key,)) for k, v in schema["properties"].items()}
+        return {k: from_schema(v, k, path + (key,), defs) for k, v in schema["properties"].items()}
     if schema.get("type") == "array":
         if "prefixItems" in schema:
             items = schema["prefixItems"][: schema.get("maxItems", len(schema["prefixItems"]))]
-            return [from_schema(item, key, path + (key,)) for item in items]
+            return [from_schema(item, key, path + (key,), defs) for item in items]
         count = schema.get("maxItems", 3)
         if key == "characteristics":
             return [{"trait": TRAITS[i], "text": _words(SHAPE.trait_chars[1])} for i in range(count)]
-        return [from_schema(schema["items"], key, path + (key,)) for _ in range(count)]
+        return [from_schema(schema["items"], key, path + (key,), defs) for _ in range(count)]
     if "maxLength" in schema:
         return _words(schema["maxLength"])
     pattern = schema.get("pattern", "")

@@ -11,7 +11,7 @@ from script2rp.tasks import scene_enhancement, scene_summary
 from script2rp.tasks import Invalid
 from script2rp.tasks.character_card_reverse_prompt import check as check_request, request_schema
 from script2rp.tasks.checks import prose_problems
-from script2rp.tasks.shapes import CINEMATIKA
+from script2rp.tasks.shapes import CINEMATIKA, COMPACT
 from script2rp.tasks.structured import SENTENCE, sentences_text, transcript_schema, transcript_text
 
 
@@ -92,3 +92,85 @@ def test_the_cinematika_transcript_tells_narration_before_between_and_after():
 def test_prose_problems_are_named(text, kind):
     assert kind in [k for k, _ in prose_problems(text)]
     assert prose_problems("Fog sits on the rock.\n\nMara: \"Go.\" She turns away.") == []
+
+
+def _inline(schema, defs=None):
+    """`schema` with each `$ref` replaced by its definition (what the schema means, written out)."""
+    if defs is None:
+        defs, schema = schema.get("$defs", {}), {k: v for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(x, defs) for x in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        return _inline(defs[schema["$ref"].removeprefix("#/$defs/")], defs)
+    return {k: _inline(v, defs) for k, v in schema.items()}
+
+
+def test_the_cinematika_transcript_shares_one_prose_pattern():
+    """Each prose string refers to one shared definition (xgrammar compiles it once, not three
+    times a line), and that definition means what the old inline pattern meant."""
+    import re
+
+    from script2rp.tasks.structured import MAYBE_PROSE, PROSE
+
+    schema = transcript_schema([("Mara", "Go."), ("Tobias", "No.")], CINEMATIKA)
+    assert schema["properties"]["opening"] == {"$ref": "#/$defs/prose"}
+    for t in schema["properties"]["turns"]["prefixItems"]:
+        assert all(t["properties"][k] == {"$ref": "#/$defs/maybe_prose"} for k in ("narration", "action", "after"))
+    assert schema["$defs"]["prose"] == {"type": "string", "pattern": PROSE}
+    maybe = _inline(schema)["properties"]["turns"]["prefixItems"][0]["properties"]["after"]
+    samples = ["", "She turns away.", "She turns to the", "she turns away.", "A", "Wait... what?", 'He says "no".']
+    for text in samples:  # anyOf [prose, ""] accepts exactly what MAYBE_PROSE accepts
+        either = bool(re.match(maybe["anyOf"][0]["pattern"], text)) or text == maybe["anyOf"][1]["const"]
+        assert either == bool(re.match(MAYBE_PROSE, text)), text
+    # The compact shape (llama.cpp) keeps its bounded patterns inline, where its sampler reads them.
+    compact = transcript_schema([("Mara", "Go.")], COMPACT)
+    assert "$defs" not in compact and "$ref" not in json.dumps(compact)
+    assert compact["properties"]["turns"]["prefixItems"][0]["properties"]["then"]["pattern"].endswith("[.!?])?$")
+
+
+def _transcript(**changes):
+    turns = [{"narration": "", "speaker": "Mara", "action": "She does not look up.", "says": 'Say "aye".',
+              "after": "Her knife finds the next strand."},
+             {"narration": "A gull screams.", "speaker": "Tobias", "action": "", "says": "Aye.", "after": ""}]
+    data = {"opening": "Fog sits on the rock.", "turns": turns}
+    for where, value in changes.items():
+        if where == "turns":
+            data["turns"] = value(turns)
+        elif where == "opening":
+            data["opening"] = value
+        else:
+            n, key = where.split("_", 1)
+            turns[int(n[1:])][key] = value
+    return json.dumps(data, indent=1)
+
+
+@pytest.mark.parametrize("answer, accepted", [
+    (_transcript(), True),
+    (_transcript(t1_narration=""), True),
+    (_transcript(t0_says="Say aye."), False),  # a line changed
+    (_transcript(t1_speaker="Mara"), False),  # a speaker changed
+    (_transcript(turns=lambda t: t[:1]), False),  # a line dropped
+    (_transcript(turns=lambda t: [t[1], t[0]]), False),  # lines out of order
+    (_transcript(turns=lambda t: [*t, t[1]]), False),  # a line added
+    (_transcript(t0_after="Her knife finds the next"), False),  # cut mid-sentence
+    (_transcript(t1_narration="a gull screams."), False),  # no capital
+    (_transcript(opening=""), False),  # the opening may not be empty
+    (_transcript(turns=lambda t: [{**t[0], "mood": "Calm."}, t[1]]), False),  # a key of its own
+])
+def test_xgrammar_holds_the_transcript_to_the_script(answer, accepted):
+    """Compiled by xgrammar as vLLM compiles it (any whitespace), the shared schema accepts and
+    refuses the same answers as the same schema written out inline."""
+    xgrammar = pytest.importorskip("xgrammar")
+
+    lines = [("Mara", 'Say "aye".'), ("Tobias", "Aye.")]
+    schema = transcript_schema(lines, CINEMATIKA)
+    vocab = [chr(c) for c in range(32, 127)] + ["\n", "</s>"]
+    compiler = xgrammar.GrammarCompiler(xgrammar.TokenizerInfo(vocab, stop_token_ids=[len(vocab) - 1]),
+                                        max_threads=1)
+    for form in (schema, _inline(schema)):
+        matcher = xgrammar.GrammarMatcher(compiler.compile_json_schema(json.dumps(form), any_whitespace=True))
+        assert (matcher.accept_string(answer) and matcher.accept_token(len(vocab) - 1)) is accepted
+    if accepted:
+        assert transcript_text(answer).startswith("Fog sits on the rock.\n\nMara: She does not look up.")
