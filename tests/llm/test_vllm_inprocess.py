@@ -143,3 +143,34 @@ def test_a_rejected_request_fails_alone(vllm_engine: Engine) -> None:
     ])
     assert [result.ok for result in results] == [True, False, True]
     assert "maximum context length" in results[1].error
+
+
+def test_a_transcript_schema_with_shared_prose_keeps_the_lines(vllm_engine: Engine) -> None:
+    """The cinematika transcript schema as the build sends it ($defs, $ref, anyOf) goes through
+    vLLM's xgrammar backend (no fallback, no error): what comes back is JSON the schema allows,
+    with the script's lines verbatim and in order. The shared prose is fixed to a short sentence
+    here, as random weights would never end a free one; they may still pad with whitespace (any
+    whitespace is allowed) until the budget, so a cut answer is checked as far as it got."""
+    import xgrammar
+
+    from script2rp.tasks.structured import transcript_schema, transcript_text
+
+    lines = [("Mara", 'Say "aye".'), ("Tobias", "Aye. \\ No.")]
+    schema = transcript_schema(lines)
+    schema["$defs"]["prose"] = {"const": "It rains."}
+    results = vllm_engine.generate([
+        Request("Tell the scene as JSON.", params=SamplingParams(max_tokens=600, seed=i, json_schema=schema))
+        for i in range(4)
+    ])
+    vocab = [chr(c) for c in range(32, 127)] + ["\t", "\n", "\r", "</s>"]
+    compiler = xgrammar.GrammarCompiler(xgrammar.TokenizerInfo(vocab, stop_token_ids=[len(vocab) - 1]))
+    grammar = compiler.compile_json_schema(json.dumps(schema), any_whitespace=True)
+    for result in results:
+        assert result.ok, result.error
+        matcher = xgrammar.GrammarMatcher(grammar)
+        assert matcher.accept_string(result.text), result.text
+        if not result.truncated:
+            turns = json.loads(result.text)["turns"]
+            assert [(t["speaker"], t["says"]) for t in turns] == lines
+            assert transcript_text(result.text).startswith("It rains.")
+    assert any(not result.truncated for result in results)  # all 4 end within the budget today
