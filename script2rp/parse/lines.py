@@ -55,6 +55,14 @@ def hit_lines(pattern: re.Pattern[str], wrapped: str, inside: bool = False) -> l
 _MATCH_START = re.Match.start
 
 
+def _trailing_noise(text: str) -> re.Match[str] | None:
+    """`_TRAILING_NOISE.search(text)`, tried only from the second-last whitespace run: a
+    match spans at most two runs (the one before the number, one before its asterisks),
+    and a search from the start would try every position of the line."""
+    head = text.rsplit(None, 2)
+    return _TRAILING_NOISE.search(text, len(head[0]) if len(head) == 3 else 0)
+
+
 def strip_core(text: str) -> str:
     """The line without scene numbers on either side and revision asterisks."""
     end = text[-1]
@@ -62,11 +70,11 @@ def strip_core(text: str) -> str:
             or text[1:2].isdigit() or text[2:4].isdigit()):
         return text
     # (Each pattern matches at most once, at the end or at the start: cut, not `sub`.)
-    m = _TRAILING_NOISE.search(text)
+    m = _trailing_noise(text)
     core = text
     if m:
         core = text[: m.start()]
-        if m := _TRAILING_NOISE.search(core):  # "12 *": a number and a revision mark
+        if m := _trailing_noise(core):  # "12 *": a number and a revision mark
             core = core[: m.start()]
     if core != text or _LEADING_SCENE_NO.match(text):
         if m := _LEADING_SCENE_NO.match(core):

@@ -118,13 +118,19 @@ TRANSITION = re.compile(
     r"(?:FADE|CUT|DISSOLVE|WIPE|IRIS|SMASH|MATCH|JUMP)\b[A-Z .'’-]{0,25}[:.]?$"
     r"|^(?:THE END|END CREDITS|ROLL CREDITS|INTERCUT(?: WITH)?:?|BACK TO SCENE:?|TITLE CARD:?)\.?$"
 )
-# The first letters of TRANSITION's words when the line does not end in "TO:".
-_TRANSITION_FIRST = frozenset("SMJTHQFCRDWIEB")
+
+
+# The words TRANSITION's branches open with when the line does not end in "TO:".
+_TRANSITION_STARTS = (
+    "SMASH", "MATCH", "JUMP", "TIME", "HARD", "SNAP", "QUICK", "SLOW", "FAST", "CROSS", "RIPPLE", "SHOCK", "FLASH",
+    "STRAIGHT", "FADE", "CUT", "DISSOLVE", "WIPE", "IRIS", "THE END", "END CREDITS", "ROLL CREDITS", "INTERCUT",
+    "BACK TO SCENE", "TITLE CARD",
+)
 
 
 def transition_match(core: str) -> bool:
     """`TRANSITION.match(core)`, skipping the regex for lines no branch of it can match."""
-    if not core.endswith("TO:") and core[:1] not in _TRANSITION_FIRST:
+    if not core.endswith("TO:") and not core.startswith(_TRANSITION_STARTS):
         return False
     return TRANSITION.match(core) is not None
 
@@ -143,13 +149,28 @@ def is_transition(core: str, is_upper: bool) -> bool:
     return len(core) <= 24 and bool(_TRANSITION_ANY_CASE.match(core))
 
 
-SHOT = re.compile(
-    r"^(?:ANGLE(?:\s+ON)?|CLOSE(?:\s*-?\s*UP|\s+ON|\s+SHOT)?|EXTREME CLOSE|ECU|CU|INSERT|WIDE(?:\s+ON|\s+SHOT|\s+ANGLE)?|"
+_SHOT_START = (
+    r"(?:ANGLE(?:\s+ON)?|CLOSE(?:\s*-?\s*UP|\s+ON|\s+SHOT)?|EXTREME CLOSE|ECU|CU|INSERT|WIDE(?:\s+ON|\s+SHOT|\s+ANGLE)?|"
     r"REVERSE(?:\s+ANGLE)?|TRACKING(?:\s+SHOT)?|AERIAL(?:\s+SHOT)?|ESTABLISHING(?:\s+SHOT)?|MEDIUM(?:\s+SHOT)?|"
     r"TWO SHOT|OVER THE SHOULDER|POV|BACK ON|ON THE|IN THE|AT THE|PAN(?:\s+TO)?|MOVING|HIGH ANGLE|LOW ANGLE|FAVORING|NEW ANGLE|"
     r"SLOW MOTION|SPLIT SCREEN|CLOSER|WIDER|SERIES|MONTAGE|INTERCUT)\b"
-    r"|\bPOV\b|\bSHOT\b|\bANGLE\b|\bVIEW\b"
 )
+_SHOT_WORD = r"\bPOV\b|\bSHOT\b|\bANGLE\b|\bVIEW\b"
+SHOT = re.compile("^" + _SHOT_START + "|" + _SHOT_WORD)  # a shot by its opening, or a camera word anywhere
+_SHOT_START_RE = re.compile(_SHOT_START)
+_SHOT_WORD_RE = re.compile(_SHOT_WORD)
+
+
+def shot_search(core: str) -> bool:
+    """`SHOT.search(core)`, without trying every branch at every position of the line."""
+    if _SHOT_START_RE.match(core):
+        return True
+    return ("POV" in core or "SHOT" in core or "ANGLE" in core or "VIEW" in core) and _SHOT_WORD_RE.search(core) is not None
+
+
+def shot_match(core: str) -> bool:
+    """`SHOT.match(core)`."""
+    return _SHOT_START_RE.match(core) is not None or _SHOT_WORD_RE.match(core) is not None
 
 # Words that open a caption or a shot, never a speaker's name ("SUPER: PARIS, 1920").
 _NOT_A_NAME = re.compile(r"^(?:SUPER|TITLE|IMAGE|CAPTION|CARD|SUBTITLE|CHYRON|LEGEND|INSERT|SIGN|NOTE)\b")
@@ -158,6 +179,13 @@ _NOT_A_NAME = re.compile(r"^(?:SUPER|TITLE|IMAGE|CAPTION|CARD|SUBTITLE|CHYRON|LE
 _EXTENSIONS = re.compile(r"\s*\([^()]*\)?")
 CUE_CAPS = re.compile(r"^(?:M[ac]|O'|D')?[A-Z0-9][A-Z0-9 .,'’&#/-]*(?:M[ac][A-Z][A-Z0-9 .'’-]*)?$")
 SENTENCE_END = re.compile(r"[!?;,]$|[a-z]\.$")
+
+
+def ends_sentence(text: str) -> bool:
+    """`SENTENCE_END.search(text)` for a line (no newline in it), from its last two characters
+    instead of a scan of the whole line."""
+    end = text[-1:]
+    return end != "" and end in "!?;," or end == "." and "a" <= text[-2:-1] <= "z"
 _TITLE_DOT = re.compile(r"\b(?:DR|MR|MRS|MS|ST|JR|SR|LT|SGT|CAPT|COL|GEN|PROF|REV|NO)\.$", re.IGNORECASE)
 WORD = re.compile(r"[^\W_]")
 HONORIFICS = (
@@ -171,7 +199,7 @@ _PARTICLES = frozenset(("of", "the", "de", "van", "von", "da", "del", "la", "le"
 
 def cue_name(core: str) -> str | None:
     """The name part of a plausible character cue (extensions removed), or None."""
-    name = _EXTENSIONS.sub("", core).strip().rstrip(":").strip().lstrip("@").rstrip("^").strip()
+    name = (_EXTENSIONS.sub("", core) if "(" in core else core).strip().rstrip(":").strip().lstrip("@").rstrip("^").strip()
     if not name or len(name) > 38 or name.count(" ") > 4 or not WORD.search(name):
         return None
     if ")" in name and "(" not in core:  # "AWAY)": the end of a parenthetical broken over lines
@@ -187,11 +215,11 @@ def name_shape(core: str) -> tuple[int, str]:
     if len(core) > 50 or core.count(" ") > 8 and "   " not in core:
         return NOT_A_NAME
     name = cue_name(core)
-    if name is None or SENTENCE_END.search(name) or (name.endswith(".") and not _TITLE_DOT.search(name)):
+    if name is None or ends_sentence(name) or (name.endswith(".") and not _TITLE_DOT.search(name)):
         return NOT_A_NAME
     upper = name.upper()
     if name == upper or name.startswith("Mc") and name[2:].isupper():
-        if not CUE_CAPS.match(name) or transition_match(core) or SHOT.match(name) or _NOT_A_NAME.match(name):
+        if not CUE_CAPS.match(name) or transition_match(core) or shot_match(name) or _NOT_A_NAME.match(name):
             return NOT_A_NAME
         return NOT_A_NAME if heading_strength(core) == 2 else (1, upper)
     if core.startswith("(") or not name[0].isalpha() or name.count(" ") > 3:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import string
 from collections import Counter
-from itertools import accumulate
+from itertools import accumulate, islice
 from dataclasses import dataclass
 
 from script2rp.parse.lines import Lines
@@ -318,7 +318,7 @@ def _action_and_inline(p: Lines, in_block: bytearray, a: _Anchors, caseless: boo
 
 
 _TWO_CAPS = re.compile(r"\n(?:[A-Z]{2}|Mc)")  # lines that may open with a capitalised name
-_KEYWORD_STARTS = ("\nINT.", "\nINT ", "\nEXT.", "\nEXT ", "\nI/E", "\nINTERIOR", "\nEXTERIOR", "\nint.", "\next.")
+_KEYWORD_START = re.compile(r"\n(?:INT[. ]|EXT[. ]|I/E|INTERIOR|EXTERIOR|int\.|ext\.)")
 
 
 # A blank line (its leading newline) before a line with a blank line after it.
@@ -328,7 +328,7 @@ _ALONE = re.compile(r"\n\n(?=[^\n]+\n\n)")
 def _bare_headings(p: Lines) -> bool:
     """A script that writes its headings as a bare place ("ROOFTOP", "THE KITCHEN"): almost
     no INT./EXT., but capitalised lines standing alone between blank lines."""
-    if sum(map(p.wrapped.count, _KEYWORD_STARTS)) > 2:
+    if len(list(islice(_KEYWORD_START.finditer(p.wrapped), 3))) == 3:  # (stops at the third)
         return False
     alone = sum(map(str.isupper, map(p.text.__getitem__, map((1).__add__, p.hits(_ALONE)))))
     return alone >= 10

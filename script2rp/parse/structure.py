@@ -73,7 +73,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import repeat
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from script2rp.model import Action, Dialogue, Element, Scene, Screenplay, TaggedLine, TextForm, Transition
@@ -147,7 +147,8 @@ def _join_all(texts: list[str]) -> str:
 def clean_heading(text: str) -> str:
     """Scene heading without scene numbers or revision marks, single-spaced, upper case."""
     s = text.strip().rstrip("*").strip()
-    m = _HEADING_BOTH_NUMBERS.match(s)
+    # (its number has a digit among the first three characters: most headings skip the regex)
+    m = (s[:1].isdigit() or s[1:2].isdigit() or s[2:3].isdigit()) and _HEADING_BOTH_NUMBERS.match(s)
     if m:
         s = m.group(2)
     else:
@@ -282,23 +283,28 @@ _TOKENS = re.compile(
 
 
 def _action(codes: str, texts: list[str], a: int, b: int, kind: str) -> Action:
-    parts = texts[a:b] if "M" not in codes[a:b] else [texts[x] for x in range(a, b) if codes[x] != "M"]
+    parts = texts[a:b] if codes.find("M", a, b) < 0 else [texts[x] for x in range(a, b) if codes[x] != "M"]
     return Action(_join_all(parts), (a, b - 1), kind)  # type: ignore[arg-type]
 
 
-def _block(codes: str, texts: list[str], a: int, b: int, dual: set[int]) -> _Block | None:
-    """The dialogue block on lines [a, b), or None when the cue holds no speaker name."""
+def _block(codes: str, texts: list[str], a: int, b: int, dual: set[int],
+           cues: dict[str, tuple[str, str | None]]) -> _Block | None:
+    """The dialogue block on lines [a, b), or None when the cue holds no speaker name.
+    `cues`: raw cue -> `normalise_cue(raw)`, for this script (cues recur)."""
     raw = texts[a].strip()
     first: list[str] = []
     if codes[a] == "I":  # the cue's line holds the start of the speech
         raw, speech = split_inline_cue(raw)  # type: ignore[misc]
         first = [speech]
-    speaker, extension = normalise_cue(raw)
+    got = cues.get(raw)
+    if got is None:
+        got = cues[raw] = normalise_cue(raw)
+    speaker, extension = got
     if not speaker:
         return None
-    body = codes[a + 1 : b]
-    if body.count("D") == len(body) and not (first and first[0][0] == "("):
+    if codes.count("D", a + 1, b) == b - a - 1 and not (first and first[0][0] == "("):
         return _Block(a, raw, speaker, extension, a in dual, b - 1, first + texts[a + 1 : b], None, [])
+    body = codes[a + 1 : b]
     items = [("parenthetical" if t[0] == "(" else "dialogue", t) for t in first]
     items += [(_KIND[c], texts[a + 1 + k]) for k, c in enumerate(body) if c in "DPL"]
     notes = [a + 1 + k for k, c in enumerate(body) if c == "N"]
@@ -348,12 +354,18 @@ def _rejoins(prev: _Block, block: _Block, codes: str, texts: list[str]) -> bool:
     return more or (has_contd(block.raw_cue) and same_ext)
 
 
-def _elements(codes: str, texts: list[str], start: int, end: int, dual: set[int]) -> list[Element]:
+def _elements(codes: str, texts: list[str], start: int, end: int, dual: set[int],
+              cues: dict[str, tuple[str, str | None]]) -> list[Element]:
     """Elements of lines [start, end) (see "Elements" in the module doc)."""
     elements: list[Element] = []
+    append = elements.append
     open_block: _Block | None = None  # the last token, while a page-broken rest may follow
 
     def close_block(block: _Block) -> None:
+        if block.lines is not None and not block.dual_second and not block.notes:  # most blocks
+            append(Dialogue(block.speaker, _join_all(block.lines), (block.cue, block.last),
+                            block.extension, [], [], block.raw_cue, False))
+            return
         d = block.dialogue()
         if d.dual:  # the first half: the Dialogue before it (its notes aside)
             partner = next((e for e in reversed(elements) if not (isinstance(e, Action) and e.kind == "note")), None)
@@ -366,13 +378,20 @@ def _elements(codes: str, texts: list[str], start: int, end: int, dual: set[int]
     for m in _TOKENS.finditer(codes, start, end):
         a, b = m.span()
         kind = m.lastgroup
+        if kind == "action":  # the common case first: ends any open block
+            if open_block is not None:
+                close_block(open_block)
+                open_block = None
+            parts = texts[a:b] if codes.find("M", a, b) < 0 else [texts[x] for x in range(a, b) if codes[x] != "M"]
+            append(Action(_join_all(parts), (a, b - 1), "action"))
+            continue
         if kind == "dual" and (pair := _dual_blocks(codes, texts, a, b)):
             if open_block is not None:
                 close_block(open_block)
             close_block(pair[0])
             open_block = pair[1]
             continue
-        block = _block(codes, texts, a, b, dual) if kind in ("block", "dual") else None
+        block = _block(codes, texts, a, b, dual, cues) if kind in ("block", "dual") else None
         if block is not None and open_block is not None and _rejoins(open_block, block, codes, texts):
             open_block.extend(block)
             continue
@@ -450,9 +469,13 @@ class _Segment:
     size: int
 
 
+_LINE_SPAN = attrgetter("line_span")
+_END = itemgetter(1)
+
+
 def _span(seg: _Segment) -> tuple[int, int]:
     first = seg.heading_line if seg.heading_line is not None else seg.elements[0].line_span[0]
-    return first, max(first, max((e.line_span[1] for e in seg.elements), default=first))
+    return first, max(first, max(map(_END, map(_LINE_SPAN, seg.elements)), default=first))
 
 
 def _merge(segments: list[_Segment], min_lines: int) -> list[Scene]:
@@ -532,11 +555,12 @@ def build_from_kinds(
 
     segments: list[_Segment] = []
     bounds = [*headings, len(codes)]
-    prologue = _elements(codes, texts, 0, bounds[0], form.dual)
+    cues: dict[str, tuple[str, str | None]] = {}
+    prologue = _elements(codes, texts, 0, bounds[0], form.dual, cues)
     if prologue:
         segments.append(_Segment(0, None, None, prologue, size(0, bounds[0])))
     for h, nxt in zip(bounds, bounds[1:]):
-        elements = _elements(codes, texts, h + 1, nxt, form.dual)
+        elements = _elements(codes, texts, h + 1, nxt, form.dual, cues)
         heading = texts[h] if codes[h + 1 : h + 2] != "h" else texts[h] + " " + texts[h + 1]
         segments.append(_Segment(len(segments), clean_heading(heading), h, elements, size(h, nxt)))
     scenes = _merge(segments, min_scene_lines)

@@ -34,9 +34,10 @@ from script2rp.parse.patterns import (
     HEADING_KW,
     HONORIFIC,
     SCENE_NO,
-    SHOT,
+    ends_sentence,
+    shot_match,
+    shot_search,
     TIME_ONLY,
-    SENTENCE_END,
     transition_match,
     WORD,
     is_transition,
@@ -93,14 +94,14 @@ class _Tagger:
         self.dual_pending = self.in_dual = False  # a side-by-side dual cue; inside its block
         prof = self.prof
         self.any_case = prof.caseless or prof.title_cues  # a cue may be typed in any case
-        self.transitions: dict[str, bool] = {}  # core -> is_transition(core), this script only
+        self.facts: dict[str, tuple[str, bool, bool, bool, bool]] = {}  # text -> `_text_facts`, this script only
 
     # --- the pass -------------------------------------------------------------------------
 
     def run(self) -> list[LineType]:
         p, tags, hints, prof = self.p, self.tags, self.hints, self.prof
         text, core, indent, lens, furniture, debris = p.text, p.core, p.indent, p.lens, p.furniture, p.debris
-        plain = self._plain_test()
+        plain = self._plain_lines()
         # the right edge past which a line at the speech column is too wide for speech
         wide = prof.dialogue_edge + profile.EDGE_MARGIN if prof.action_edge >= prof.dialogue_edge + 10 else 1 << 30
         for i in range(p.n):
@@ -117,7 +118,7 @@ class _Tagger:
                 self.block_indent = None  # a speech may go on after a page break at another indent
             elif hints and i in hints:
                 self._hinted(i, hints[i])
-            elif plain(t, core[i], indent[i]):
+            elif plain[i]:
                 b = self.block_indent
                 if (  # the common case, inline: one more line of speech at its column
                     self.state == SPEECH
@@ -138,31 +139,36 @@ class _Tagger:
         self._untitle_prologue()
         return tags
 
-    def _plain_test(self):
-        """A test for plain lines: their text rules out a cue, heading or transition (mixed
+    def _plain_lines(self) -> list:
+        """Per line: is it plain? Its text rules out a cue, heading or transition (mixed
         case, not opening with a heading keyword, a parenthesis, a scene number or a name
-        this script uses), so only the dialogue block around them decides. Most lines are
-        plain; the test keeps the per-line work of the pass small."""
-        prof = self.prof
+        this script uses), so only the dialogue block around it decides. Most lines are
+        plain; one pass over all lines (a comprehension, no call per line) keeps the
+        per-line work of the tagging pass small. Blank lines come out falsy."""
+        p, prof = self.p, self.prof
         if self.any_case:
-            return lambda t, c, x: False
+            return [False] * p.n
         starts = prof.first_words | _TRANSITION_WORDS
         inline = bool(prof.inline_names)
-        cue_col = [bool(prof.indented and prof.cue_at(x)) for x in range(max(self.p.indent, default=0) + 1)]
-
-        def plain(t: str, c: str, x: int) -> bool:
-            if c != t or cue_col[x] or c[0] == "(":
-                return False
-            if c[1:2].islower():  # "Joe ...", "the ...": neither capitalised nor an inline cue
-                if c[0] in "IiEeM" and (c[:3].upper() in _KEYWORDS or c[:2] == "Mc"):
-                    return False
-            elif c[:3].isupper() or c[:3].upper() in _KEYWORDS or c.isupper() or inline and c[1:2].isupper():
-                return False
-            if len(c) > 50 or c.count(" ") > 4 and "  " not in c and "(" not in c:
-                return True
-            return c.split(None, 1)[0].upper().rstrip(":") not in starts
-
-        return plain
+        cue_col = [bool(prof.indented and prof.cue_at(x)) for x in range(max(p.indent, default=0) + 1)]
+        keywords = _KEYWORDS
+        return [
+            t
+            and c == t
+            and not cue_col[x]
+            and c[0] != "("
+            and (
+                not (c[0] in "IiEeM" and (c[:3].upper() in keywords or c[:2] == "Mc"))
+                if c[1:2].islower()  # "Joe ...", "the ...": neither capitalised nor an inline cue
+                else not (c[:3].isupper() or c[:3].upper() in keywords or c.isupper() or inline and c[1:2].isupper())
+            )
+            and (
+                len(c) > 50
+                or c.count(" ") > 4 and "  " not in c and "(" not in c
+                or c.split(None, 1)[0].upper().rstrip(":") not in starts
+            )
+            for t, c, x in zip(p.text, p.core, p.indent)
+        ]
 
     def _blank(self, i: int) -> None:
         if self.state == SPEECH:
@@ -412,7 +418,7 @@ class _Tagger:
                 # with its speech flush left), never under a caps line before action.
                 return known and not gap and not nupper
             return not gap or abs(y - prof.dialogue) <= 2 or prof.speech_at(y) == 1
-        if nupper and len(nt) < 40 and not (self.p.shape(ncore)[0] == 0 and SENTENCE_END.search(nt)):
+        if nupper and len(nt) < 40 and not (self.p.shape(ncore)[0] == 0 and ends_sentence(nt)):
             return False  # two capitalised lines in a row in a flat script: headings, shouted action
         if prof.inline_layout and not known and not y > x + 3:
             return False  # cues share their line with the speech here: a caps line alone is action
@@ -454,11 +460,17 @@ class _Tagger:
 
     def _outside(self, i: int) -> None:
         p, prof, tags = self.p, self.prof, self.tags
-        t, core, x = p.text[i], p.core[i], p.indent[i]
-        if prof.caseless:
-            core = core.upper()
-        is_upper = core == core.upper()
-        kind = self._structural(i, t, core, x, is_upper)
+        t, x = p.text[i], p.indent[i]
+        facts = self.facts.get(t)  # lines recur (cues above all): their text is read once
+        if facts is None:
+            facts = self.facts[t] = self._text_facts(i)
+        core, is_upper, numbered, transition, heading = facts
+        kind = (
+            "scene_heading" if numbered
+            else "transition" if transition and (is_upper or x > prof.action + 10 or len(core) <= 12)
+            else "scene_heading" if heading and not (prof.indented and x >= prof.dialogue + 3 and not is_upper)
+            else None
+        )
         if kind is not None:
             tags[i] = kind
             self.prev_heading = kind == "scene_heading"
@@ -482,39 +494,39 @@ class _Tagger:
         self.prev_heading = False
         if not self.seen_structure:
             tags[i] = "title_page"
-        elif is_upper and SHOT.search(core):
+        elif is_upper and shot_search(core):
             tags[i] = "shot"
         else:
             tags[i] = "action"
 
-    def _structural(self, i: int, t: str, core: str, x: int, is_upper: bool) -> LineType | None:
-        """Headings and transitions the text alone proves."""
-        prof, p = self.prof, self.p
-        if t[0] != p.core[i][0] and self._numbered(i):
-            return "scene_heading"
-        transition = self.transitions.get(core)  # cues recur: their text is tested once
-        if transition is None:
-            transition = self.transitions[core] = is_transition(core, is_upper)
-        if transition and (is_upper or x > prof.action + 10 or len(core) <= 12):
-            return "transition"
-        if (is_upper or core[0] in "IiEeİı") and self.p.heading(core) == 2:
-            if not (prof.indented and x >= prof.dialogue + 3 and not is_upper):
-                return "scene_heading"
-        return None
+    def _text_facts(self, i: int) -> tuple[str, bool, bool, bool, bool]:
+        """What line i's text alone says, for a line outside dialogue: its core (upper case
+        in a caseless script), capitalised or not, and whether it is a numbered heading, a
+        transition or a heading by its words (the layout decides the rest, see `_outside`).
+        A function of the line's text only, so `_outside` keeps it per text."""
+        p = self.p
+        t, core = p.text[i], p.core[i]
+        if self.prof.caseless:
+            core = core.upper()
+        is_upper = core == core.upper()
+        numbered = t[0] != p.core[i][0] and self._numbered(i)
+        transition = is_transition(core, is_upper)
+        heading = (is_upper or core[0] in "IiEeİı") and p.heading(core) == 2
+        return core, is_upper, numbered, transition, heading
 
     def _numbered(self, i: int) -> bool:
         """Numbered on both sides: a production heading, whatever its case."""
         p = self.p
         t, core = p.text[i], p.core[i]
-        if t[0] == core[0] or not _NUMBERED.match(t) or SHOT.search(core.upper()):
+        if t[0] == core[0] or not _NUMBERED.match(t) or shot_search(core.upper()):
             return False
-        return len(core) <= 45 and not SENTENCE_END.search(core) or self.p.heading(core.upper()) > 0
+        return len(core) <= 45 and not ends_sentence(core) or self.p.heading(core.upper()) > 0
 
     def _bare_place(self, i: int, core: str) -> bool:
         """In a script without INT./EXT., a short capitalised line alone between blank lines
         at the action column, not a name, a shot or a sentence, is a heading."""
         p = self.p
-        if len(core) > 50 or SENTENCE_END.search(core) or core.endswith((".", ":", "-", "…", '"')) or SHOT.search(core):
+        if len(core) > 50 or ends_sentence(core) or core.endswith((".", ":", "-", "…", '"')) or shot_search(core):
             return False
         if p.indent[i] > self.prof.action + 2 or p.shape(core)[1] in self.prof.names:
             return False
@@ -533,13 +545,13 @@ class _Tagger:
 
     def _after_transition(self, i: int, core: str, is_upper: bool) -> bool:
         """The line a transition cuts to is a place, INT./EXT. or not."""
-        if not is_upper or len(core) > 60 or SENTENCE_END.search(core) or core.endswith("."):
+        if not is_upper or len(core) > 60 or ends_sentence(core) or core.endswith("."):
             return False
         p = self.p
         j = i - 1
         while j >= 0 and (not p.text[j] or p.furniture[j]) and j > i - 6:
             j -= 1
-        return j >= 0 and self.tags[j] == "transition" and not SHOT.match(core)
+        return j >= 0 and self.tags[j] == "transition" and not shot_match(core)
 
     def _untitle_prologue(self) -> None:
         """Lines before the first structural line are title page only if they look like one.
