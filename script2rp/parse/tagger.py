@@ -31,18 +31,17 @@ from contextlib import contextmanager
 from script2rp.model import LineType, TaggedLine, TextForm
 from script2rp.parse.lines import Lines, double_spaced
 from script2rp.parse.patterns import (
-    HEADING_KW,
     HONORIFIC,
     SCENE_NO,
+    TIME_ONLY,
+    WORD,
     ends_sentence,
+    is_transition,
     shot_match,
     shot_search,
-    TIME_ONLY,
-    transition_match,
-    WORD,
-    is_transition,
     split_dual_cue,
     split_inline_cue,
+    transition_match,
 )
 from script2rp.parse import profile
 from script2rp.parse.profile import Profile, learn
@@ -100,7 +99,7 @@ class _Tagger:
 
     def run(self) -> list[LineType]:
         p, tags, hints, prof = self.p, self.tags, self.hints, self.prof
-        text, core, indent, lens, furniture, debris = p.text, p.core, p.indent, p.lens, p.furniture, p.debris
+        text, indent, lens, furniture, debris = p.text, p.indent, p.lens, p.furniture, p.debris
         plain = self._plain_lines()
         # the right edge past which a line at the speech column is too wide for speech
         wide = prof.dialogue_edge + profile.EDGE_MARGIN if prof.action_edge >= prof.dialogue_edge + 10 else 1 << 30
