@@ -42,7 +42,13 @@ STAMP = re.compile(
 
 def is_page_marker(text: str) -> bool:
     """Page numbers, CONTINUED, (MORE), revision headers, page footers: by pattern alone."""
-    if (len(text) <= 45 or "   " in text) and _MARKER_HINT.match(text) and _PAGE_MARKER.match(text):
+    if (
+        (len(text) <= 45 or "   " in text)
+        # a parenthetical is furniture only as (MORE) or (CONTINUED): most skip the pattern
+        and (text[0] != "(" or "mor" in (low := text.lower()) or "con" in low)
+        and _MARKER_HINT.match(text)
+        and _PAGE_MARKER.match(text)
+    ):
         return True
     if len(text) >= 90 or not (
         text[-1].isdigit() or "evis" in text or "EVIS" in text or (text[-1] == "." and text[-2:-1].isdigit())

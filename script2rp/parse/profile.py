@@ -165,14 +165,14 @@ def _few_capitals(wrapped: str) -> bool:
 _CAPS_LINE = re.compile(r"\n(?:(?=[^\nA-Z]{0,2}+[A-Z])(?![^\na-z]{0,2}+[a-z])|Mc)")
 
 
-def _cue_candidates(p: Lines, caseless: bool) -> list[int]:
-    """Lines that may be anchor cues: short and capitalised (or any short line in a script
-    in one case). Found by a whole-text scan: most lines are not."""
+def _cue_candidates(p: Lines, caseless: bool, caps: list[int]) -> list[int]:
+    """Lines that may be anchor cues: short and capitalised (`caps`: the `_CAPS_LINE` hits),
+    or any short line in a script in one case."""
     furniture = p.furniture
     if caseless:
         return [i for i in range(p.n - 1) if 0 < p.lens[i] <= 50 and not furniture[i]]
     lens = p.lens
-    return [i for i in p.hits(_CAPS_LINE) if i < p.n - 1 and lens[i] <= 50 and not furniture[i]]
+    return [i for i in caps if i < p.n - 1 and lens[i] <= 50 and not furniture[i]]
 
 
 def _other_case_candidates(p: Lines) -> tuple[list[int], list[int]]:
@@ -233,7 +233,8 @@ def learn(p: Lines) -> Profile:
     text = p.text
     n = p.n
     caseless = sum(map(str.isupper, text)) <= 2 + 0.002 * n and _few_capitals(p.wrapped)
-    found = _find_cues(p, _cue_candidates(p, caseless), caseless)
+    caps = [] if caseless else p.hits(_CAPS_LINE)  # found by a whole-text scan: most lines are not
+    found = _find_cues(p, _cue_candidates(p, caseless, caps), caseless)
     titled: list[int] = []
     if len(found) < _FEW and not caseless:  # few capitalised cues: look for cues in other cases
         left, titled = _other_case_candidates(p)
@@ -261,7 +262,7 @@ def learn(p: Lines) -> Profile:
         in_block[cue:end] = b"\x01" * (end - cue)
     a.speech.update(a.speech_cols)
     a.first_speech.update(a.first_cols)
-    inline = _action_and_inline(p, in_block, a, caseless)
+    inline = _action_and_inline(p, in_block, a, caps)
     prof = _profile(a, p.indent, caseless)
     title_names = _title_names(p, titled)
     if len(title_names) >= 5 and len(title_names) >= a.blocks / 2:
@@ -281,15 +282,19 @@ def learn(p: Lines) -> Profile:
     return prof
 
 
-def _action_and_inline(p: Lines, in_block: bytearray, a: _Anchors, caseless: bool) -> Counter[str]:
+def _action_and_inline(p: Lines, in_block: bytearray, a: _Anchors, caps: list[int]) -> Counter[str]:
     """Count action anchors (long lines outside the cue blocks); return the names of lines
     that hold a cue and its speech together (key "\\0hanging": how many of them have their
-    next line hanging right of the name)."""
+    next line hanging right of the name). Such a line opens with two capitals or "Mc" and
+    its third character is not lower case, so it is among `caps` (the `_CAPS_LINE` hits)."""
     text, indent, lens, furniture = p.text, p.indent, p.lens, p.furniture
     inline: Counter[str] = Counter()
     speech: set[int] = set()  # inline cue lines and the hanging lines of their speeches
-    for i in [] if caseless else p.hits(_TWO_CAPS):
+    for i in caps:
         if i >= p.n or lens[i] < 8 or in_block[i] or furniture[i] or text[i].isupper():
+            continue
+        t = text[i]
+        if not (t[0] in _ASCII_CAPS and t[1] in _ASCII_CAPS or t[:2] == "Mc"):
             continue
         split = split_inline_cue(text[i])
         if not split:
@@ -317,7 +322,7 @@ def _action_and_inline(p: Lines, in_block: bytearray, a: _Anchors, caseless: boo
     return inline
 
 
-_TWO_CAPS = re.compile(r"\n(?:[A-Z]{2}|Mc)")  # lines that may open with a capitalised name
+_ASCII_CAPS = frozenset(string.ascii_uppercase)
 _KEYWORD_START = re.compile(r"\n(?:INT[. ]|EXT[. ]|I/E|INTERIOR|EXTERIOR|int\.|ext\.)")
 
 

@@ -73,3 +73,10 @@ def _clean_heading_by_regex(text: str) -> str:
         else:
             s = structure._HEADING_TRAILING_NUMBER.sub("", s)
     return " ".join(s.rstrip("*").split()).upper()
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.from_regex(r"[A-Z]{2}[a-z][A-Za-z .:'()-]{0,30}", fullmatch=True))
+def test_a_line_whose_third_letter_is_lower_case_holds_no_inline_cue(text: str) -> None:
+    """Why `profile._action_and_inline` looks for inline cues among the capitalised-line hits only."""
+    assert patterns.split_inline_cue(text) is None
