@@ -29,6 +29,9 @@ What a text dump loses and positions keep, read here:
 - side-by-side dual dialogue (two cues on one row after a blank, the rows under them
   split at their gap or by the page's middle): written out as the left speech, a blank
   line and the right speech, each line hinted, the right cue in `TextForm.dual`.
+- a word hyphenated at a row's end and continued on the next row of its paragraph
+  ("Jacky-" / "boy."): both halves on one row, the hyphen kept (screenwriting software
+  wraps after a hyphen, it does not split words).
 
 The hints are the `TextForm.hints` the tagger keeps. All measures (character width, line
 pitch, the script's columns, where transitions end) are learned per document, so scaled
@@ -40,6 +43,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from script2rp.ingest.text import clean_line
 from script2rp.model import LineType
@@ -493,6 +497,39 @@ def find_duals(rows: list[Row], geo: Geometry, page_width: float) -> list[Dual]:
     return blocks
 
 
+# --- line-end hyphens ------------------------------------------------------------------------
+
+_HYPHEN_END = re.compile(r"\w-$")  # "Jacky-", "seven-", "X-": not a dash ("--")
+_WORD_START = re.compile(r"\w")
+
+
+def rejoin_hyphenated(rows: list[Row], geo: Geometry) -> None:
+    """A word hyphenated at the end of a row, continued on the row under it in the same
+    paragraph (same column, no blank line between): the two halves on one row, hyphen
+    kept ("Jacky-" / "boy." -> "Jacky-boy."). Screenwriting software does not hyphenate
+    words to fit a line: it wraps after the hyphen of a hyphenated word or a cut-off
+    word ("I was-" / "okay."), so the hyphen is the writer's. The first half moves down
+    in front of the second; when it is its row's only word, the second half moves up
+    (rows keep their places: two rows of one word each stay as they are)."""
+    for prev, row in pairwise(rows):
+        if (
+            prev.kind is None
+            and row.kind is None
+            and _HYPHEN_END.search(prev.words[-1].text)
+            and _WORD_START.match(row.words[0].text)
+            and row.y - prev.bottom <= 1.5 * geo.pitch
+            and abs(row.x - prev.x) < 0.5 * geo.advance
+        ):
+            head, tail = prev.words[-1], row.words[0]
+            if len(prev.words) > 1:
+                prev.set_words(prev.words[:-1])
+                row.set_words([Word(tail.x, tail.y, head.text + tail.text), *row.words[1:]])
+            elif len(row.words) > 1:
+                shift = row.words[1].x - tail.x
+                prev.set_words([Word(head.x, head.y, head.text + tail.text)])
+                row.set_words([Word(w.x - shift, w.y, w.text) for w in row.words[1:]])
+
+
 # --- text -----------------------------------------------------------------------------------
 
 
@@ -572,6 +609,7 @@ def lay_out(pages: list[PageWords]) -> tuple[list[str], dict[int, LineType], set
         duals = {b.first: b for b in find_duals(rows, geo, page.width)}
         mark_centred(rows, geo, page.width)
         mark_transitions(rows, geo, page.width)
+        rejoin_hyphenated(rows, geo)
         for text, kind, second in _page_lines(rows, duals, geo):
             if kind is not None:
                 hints[len(lines)] = kind

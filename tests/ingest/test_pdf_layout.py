@@ -267,3 +267,21 @@ def test_turned_watermark_skipped_slanted_text_kept_and_joined_hyphens_split(tmp
     # PDFium joins "school-" to the next row's word; the words go back to their rows.
     assert body == ["INT. ROOM - DAY", "ANDREW", "Getting ready for school-", "MR. DETMER", "Open the door.",
                     "Slanted words stay."]
+
+
+def test_a_line_end_hyphen_is_kept_and_the_word_rejoined(tmp_path):
+    # screenwriting software wraps after a hyphen, it never splits a word with one
+    rows = [(0, 15, "INT. KITCHEN - NIGHT"), (2, 15, "The kettle starts its high-"), (3, 15, "pitched whistle."),
+            (5, 37, "MARA"), (6, 25, "Call your brother-in-"), (7, 25, "law, the so-called"),
+            (8, 25, "expert. He was-"), (9, 25, "well, he tried."),
+            (11, 37, "TOBIAS"), (12, 25, "Twenty-"), (13, 25, "three years ago.")]
+    p = make_pdf(tmp_path / "s.pdf", [rows])
+    body = [ln.strip() for ln in load(p).lines if ln.strip()]
+    assert body[1:3] == ["The kettle starts its", "high-pitched whistle."]
+    assert body[9:11] == ["Twenty-three", "years ago."]
+    assert speeches(p) == [
+        ("MARA", "Call your brother-in-law, the so-called expert. He was-well, he tried.", [], False),
+        ("TOBIAS", "Twenty-three years ago.", [], False),
+    ]
+    sp = parse_file(p, min_scene_lines=0)
+    assert sp.scenes[0].elements[0].text == "The kettle starts its high-pitched whistle."
