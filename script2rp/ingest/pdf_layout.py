@@ -325,13 +325,19 @@ def join_wrapped_headings(rows: list[Row], geo: Geometry) -> list[Row]:
     return out
 
 
+def _is_transition_row(row: Row, geo: Geometry) -> bool:
+    """A capitalised row far right of the action column ending like a transition (CUT TO:)."""
+    text = row.plain()
+    return row.x > geo.left + 30 * geo.advance and _is_caps(text) and bool(_TRANSITION_END.search(text))
+
+
 def _gaps(pages: list[list[Row]], geo: Geometry):
-    """(row, blank lines before it) for the rows at the action column that follow another
-    row of script text on their page."""
+    """(row, blank lines before it, whether it follows a transition) for the rows at the
+    action column that follow another row of script text on their page."""
     for rows in pages:
         for a, b in zip(rows, rows[1:]):
             if a.kind is None and b.kind is None and abs(b.x - geo.left) < 0.5 * geo.advance:
-                yield b, round((b.y - a.bottom) / geo.pitch) - 1
+                yield b, round((b.y - a.bottom) / geo.pitch) - 1, _is_transition_row(a, geo)
 
 
 def mark_slug_lines(pages: list[list[Row]], geo: Geometry) -> None:
@@ -340,7 +346,7 @@ def mark_slug_lines(pages: list[list[Row]], geo: Geometry) -> None:
     the action column with a heading's space before it is a heading too (a slug line
     such as FROM CASEY'S CAMERA.)."""
     heading, action = Counter(), Counter()
-    for row, gap in _gaps(pages, geo):
+    for row, gap, _ in _gaps(pages, geo):
         if _HEADING.match(row.plain()):
             heading[gap] += 1
         elif gap and not _is_caps(row.plain()):
@@ -350,9 +356,16 @@ def mark_slug_lines(pages: list[list[Row]], geo: Geometry) -> None:
     space, count = heading.most_common(1)[0]
     if count < 0.8 * sum(heading.values()) or space <= action.most_common(1)[0][0]:
         return
-    for row, gap in list(_gaps(pages, geo)):
-        text = row.plain()
-        if gap == space and _is_caps(text) and not _HEADING.match(text) and not text.endswith(":"):
+    slugs = [
+        (row, after)
+        for row, gap, after in _gaps(pages, geo)
+        if gap == space and _is_caps(text := row.plain()) and not _HEADING.match(text) and not text.endswith(":")
+    ]
+    # A transition's own space after it can make any row under it look like a heading:
+    # there a slug line counts only in a script that writes them elsewhere too.
+    plain = any(not after for _, after in slugs)
+    for row, after in slugs:
+        if plain or not after:
             row.kind = "scene_heading"
 
 

@@ -285,3 +285,21 @@ def test_a_line_end_hyphen_is_kept_and_the_word_rejoined(tmp_path):
     ]
     sp = parse_file(p, min_scene_lines=0)
     assert sp.scenes[0].elements[0].text == "The kettle starts its high-pitched whistle."
+
+
+def test_space_after_a_transition_proves_no_slug_line(tmp_path):
+    # headings get two blank rows before them, and so does every row after a transition:
+    # a capitalised row under CUT TO: is a heading by its spacing only in a script that
+    # writes such slug lines elsewhere too
+    rows: list[Row] = []
+    row = 0
+    for heading in ["INT. A - DAY", "INT. B - DAY", "EXT. C - DAY", "INT. D - DAY", "EXT. E - DAY", "INT. F - DAY"]:
+        rows += [(row, 15, heading), (row + 2, 15, "Rain on the roof,"), (row + 3, 15, "on the road.")]
+        row += 6
+    rows += [right_aligned(row - 1, "CUT TO:"), (row + 2, 15, "THE LANTERN ON THE HOOK"),
+             (row + 4, 15, "It swings in the wind.")]
+    f = load(make_pdf(tmp_path / "s.pdf", [rows]))
+    assert hinted(f, "scene_heading") == []
+    rows += [(row + 7, 15, "BY THE WELL"), (row + 9, 15, "A bucket, a rope.")]  # a slug line away from transitions
+    f = load(make_pdf(tmp_path / "t.pdf", [rows]))
+    assert hinted(f, "scene_heading") == ["THE LANTERN ON THE HOOK", "BY THE WELL"]
