@@ -532,14 +532,23 @@ class _Tagger:
         return wrapped and len(core) <= 30 and ":" not in core
 
     def _after_transition(self, i: int, core: str, is_upper: bool) -> bool:
-        """The line a transition cuts to is a place, INT./EXT. or not."""
-        if not is_upper or len(core) > 60 or SENTENCE_END.search(core) or core.endswith("."):
+        """The line a transition cuts to is a place, INT./EXT. or not; not a place: a
+        character the script gives speech to (CUT TO: / MARA: a shot of her), a label
+        (CREDITS:) or the text of a TITLE CARD:, quoted text on screen, a line off the
+        action column (FADE TO: / BLACK, centred)."""
+        if not is_upper or len(core) > 60 or SENTENCE_END.search(core) or core.endswith((".", ":")):
             return False
         p = self.p
         j = i - 1
         while j >= 0 and (not p.text[j] or p.furniture[j]) and j > i - 6:
             j -= 1
-        return j >= 0 and self.tags[j] == "transition" and not SHOT.match(core)
+        if j < 0 or self.tags[j] != "transition" or SHOT.match(core) or core[0] in "\"'“‘" or ": " in core:
+            return False
+        if p.core[j].startswith("TITLE"):  # TITLE CARD: the card's text follows
+            return False
+        if self.prof.indented and p.indent[i] > self.prof.action + 2:
+            return False
+        return p.shape(core)[1] not in self.prof.names
 
     def _untitle_prologue(self) -> None:
         """Lines before the first structural line are title page only if they look like one.
