@@ -560,7 +560,7 @@ class _Tagger:
         if "title_page" not in tags:
             return
         first = next((i for i, t in enumerate(tags) if t not in ("title_page", "blank", "page_marker")), len(tags))
-        head = [i for i in range(first) if tags[i] == "title_page"]
+        head = [i for i in range(first) if tags[i] == "title_page" and i not in self.hints]  # hints stay
         long_prose = [i for i in head if len(texts[i]) > 50 and not texts[i].isupper()]
         # Title pages are short centred lines; a run of long prose lines is opening action.
         if len(long_prose) >= 2:

@@ -303,3 +303,19 @@ def test_space_after_a_transition_proves_no_slug_line(tmp_path):
     rows += [(row + 7, 15, "BY THE WELL"), (row + 9, 15, "A bucket, a rope.")]  # a slug line away from transitions
     f = load(make_pdf(tmp_path / "t.pdf", [rows]))
     assert hinted(f, "scene_heading") == ["THE LANTERN ON THE HOOK", "BY THE WELL"]
+
+
+def test_a_long_notice_on_the_title_page_stays_title_page(tmp_path):
+    notice = [(40, 13, "All rights reserved. No part of this script may be copied, sold"),
+              (41, 13, "or passed on in any form without the written consent of its owner."),
+              (42, 13, "Return this copy to the production office when you are done.")]
+    p = make_pdf(tmp_path / "s.pdf", [TITLE_PAGE + notice, OPENING])
+    f = load(p)
+    assert hinted(f, "title_page")[3:6] == [t for _, _, t in notice]
+    from script2rp.parse import tag
+
+    kinds = {t.text.strip(): t.type for t in tag(f) if t.text.strip()}
+    assert kinds[notice[0][2]] == kinds[notice[2][2]] == "title_page"
+    sp = parse_file(p, min_scene_lines=0)
+    assert notice[0][2] in sp.front_matter
+    assert not any("rights" in getattr(e, "text", "") for s in sp.scenes for e in s.elements)
