@@ -344,7 +344,8 @@ def mark_slug_lines(pages: list[list[Row]], geo: Geometry) -> None:
     """Where the script's scene headings take more space before them than its action
     paragraphs (Final Draft, Fade In: two blank lines against one), a capitalised row at
     the action column with a heading's space before it is a heading too (a slug line
-    such as FROM CASEY'S CAMERA.)."""
+    such as FROM CASEY'S CAMERA.), and so is one standing alone at the top of a page,
+    where the writing app drops the space before an element."""
     heading, action = Counter(), Counter()
     for row, gap, _ in _gaps(pages, geo):
         if _HEADING.match(row.plain()):
@@ -367,6 +368,26 @@ def mark_slug_lines(pages: list[list[Row]], geo: Geometry) -> None:
     for row, after in slugs:
         if plain or not after:
             row.kind = "scene_heading"
+    if plain:  # the space before is dropped at the top of a page: there a slug stands alone
+        for rows in pages:
+            body = [row for row in rows if row.kind != "page_marker"]
+            if body and _slug_opens_page(body, geo):
+                body[0].kind = "scene_heading"
+
+
+def _slug_opens_page(body: list[Row], geo: Geometry) -> bool:
+    """The page's first row of script text is a capitalised row alone at the action column."""
+    row = body[0]
+    text = row.plain()
+    return (
+        row.kind is None
+        and abs(row.x - geo.left) < 0.5 * geo.advance
+        and _is_caps(text)
+        and not _HEADING.match(text)
+        and not text.endswith(":")
+        and not _CONTINUED.match(text)
+        and (len(body) == 1 or body[1].y - row.bottom > 1.5 * geo.pitch)
+    )
 
 
 # --- title page, centred text, dual dialogue ---------------------------------------------------

@@ -319,3 +319,16 @@ def test_a_long_notice_on_the_title_page_stays_title_page(tmp_path):
     sp = parse_file(p, min_scene_lines=0)
     assert notice[0][2] in sp.front_matter
     assert not any("rights" in getattr(e, "text", "") for s in sp.scenes for e in s.elements)
+
+
+def test_a_slug_line_opening_a_page_has_no_space_before_it(tmp_path):
+    page1: list[Row] = []
+    row = 0
+    for heading in ["INT. A - DAY", "INT. B - DAY", "EXT. C - DAY", "INT. D - DAY", "EXT. E - DAY", "INT. F - DAY",
+                    "FROM THE ROOF."]:
+        page1 += [(row, 15, heading), (row + 2, 15, "Rain on the roof,"), (row + 3, 15, "on the road.")]
+        row += 6  # two blank rows before each heading, one after it
+    page2 = [(0, 15, "FROM THE BELL TOWER."), (2, 15, "The square below, empty.")]
+    page3 = [(0, 15, "THE BELL RINGS, LOUD AS A CANNON, AND"), (1, 15, "pigeons scatter.")]  # a caps row run on
+    f = load(make_pdf(tmp_path / "s.pdf", [page1, page2, page3]))
+    assert hinted(f, "scene_heading") == ["FROM THE ROOF.", "FROM THE BELL TOWER."]
