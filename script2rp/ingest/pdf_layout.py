@@ -543,8 +543,10 @@ def rejoin_hyphenated(rows: list[Row], geo: Geometry) -> None:
     kept ("Jacky-" / "boy." -> "Jacky-boy."). Screenwriting software does not hyphenate
     words to fit a line: it wraps after the hyphen of a hyphenated word or a cut-off
     word ("I was-" / "okay."), so the hyphen is the writer's. The first half moves down
-    in front of the second; when it is its row's only word, the second half moves up
-    (rows keep their places: two rows of one word each stay as they are)."""
+    in front of the second, with any hyphen-ended words before it (no line-end hyphen is
+    left for a word-split join to drop); when nothing would be left of its row, the
+    second half moves up instead (rows keep their places: two rows of one word each stay
+    as they are)."""
     for prev, row in pairwise(rows):
         if (
             prev.kind is None
@@ -554,13 +556,19 @@ def rejoin_hyphenated(rows: list[Row], geo: Geometry) -> None:
             and row.y - prev.bottom <= 1.5 * geo.pitch
             and abs(row.x - prev.x) < 0.5 * geo.advance
         ):
-            head, tail = prev.words[-1], row.words[0]
-            if len(prev.words) > 1:
-                prev.set_words(prev.words[:-1])
-                row.set_words([Word(tail.x, tail.y, head.text + tail.text), *row.words[1:]])
+            words, tail = prev.words, row.words[0]
+            k = len(words) - 1  # the row's last words that end in a hyphen go down together ("haha- ha-")
+            while k > 0 and _HYPHEN_END.search(words[k - 1].text):
+                k -= 1
+            if k > 0:
+                shift = tail.x - words[k].x
+                moved = [Word(w.x + shift, w.y, w.text) for w in words[k:]]
+                moved[-1].text += tail.text
+                prev.set_words(words[:k])
+                row.set_words(moved + row.words[1:])
             elif len(row.words) > 1:
                 shift = row.words[1].x - tail.x
-                prev.set_words([Word(head.x, head.y, head.text + tail.text)])
+                prev.set_words([*words[:-1], Word(words[-1].x, words[-1].y, words[-1].text + tail.text)])
                 row.set_words([Word(w.x - shift, w.y, w.text) for w in row.words[1:]])
 
 

@@ -274,7 +274,8 @@ def test_a_line_end_hyphen_is_kept_and_the_word_rejoined(tmp_path):
     rows = [(0, 15, "INT. KITCHEN - NIGHT"), (2, 15, "The kettle starts its high-"), (3, 15, "pitched whistle."),
             (5, 37, "MARA"), (6, 25, "Call your brother-in-"), (7, 25, "law, the so-called"),
             (8, 25, "expert. He was-"), (9, 25, "well, he tried."),
-            (11, 37, "TOBIAS"), (12, 25, "Twenty-"), (13, 25, "three years ago.")]
+            (11, 37, "TOBIAS"), (12, 25, "Twenty-"), (13, 25, "three years ago."),
+            (15, 37, "MARA"), (16, 25, "I said no- no-"), (17, 25, "never.")]
     p = make_pdf(tmp_path / "s.pdf", [rows])
     body = [ln.strip() for ln in load(p).lines if ln.strip()]
     assert body[1:3] == ["The kettle starts its", "high-pitched whistle."]
@@ -282,6 +283,7 @@ def test_a_line_end_hyphen_is_kept_and_the_word_rejoined(tmp_path):
     assert speeches(p) == [
         ("MARA", "Call your brother-in-law, the so-called expert. He was-well, he tried.", [], False),
         ("TOBIAS", "Twenty-three years ago.", [], False),
+        ("MARA", "I said no- no-never.", [], False),  # no hyphen left at a line end to be taken for a split
     ]
     sp = parse_file(p, min_scene_lines=0)
     assert sp.scenes[0].elements[0].text == "The kettle starts its high-pitched whistle."
