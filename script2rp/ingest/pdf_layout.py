@@ -30,8 +30,8 @@ What a text dump loses and positions keep, read here:
   split at their gap or by the page's middle): written out as the left speech, a blank
   line and the right speech, each line hinted, the right cue in `TextForm.dual`.
 - a word hyphenated at a row's end and continued on the next row of its paragraph
-  ("Jacky-" / "boy."): both halves on one row, the hyphen kept (screenwriting software
-  wraps after a hyphen, it does not split words).
+  ("Jacky-" / "boy."): the hyphen written as U+2010, which the parser keeps when it
+  joins the rows (screenwriting software wraps after a hyphen, it does not split words).
 
 The hints are the `TextForm.hints` the tagger keeps. All measures (character width, line
 pitch, the script's columns, where transitions end) are learned per document, so scaled
@@ -534,42 +534,30 @@ def find_duals(rows: list[Row], geo: Geometry, page_width: float) -> list[Dual]:
 # --- line-end hyphens ------------------------------------------------------------------------
 
 _HYPHEN_END = re.compile(r"\w-$")  # "Jacky-", "seven-", "X-": not a dash ("--")
+HYPHEN = "\u2010"  # a line-end hyphen that is the writer's (see structure.join_lines)
 _WORD_START = re.compile(r"\w")
 
 
-def rejoin_hyphenated(rows: list[Row], geo: Geometry) -> None:
+def mark_line_end_hyphens(rows: list[Row], geo: Geometry) -> None:
     """A word hyphenated at the end of a row, continued on the row under it in the same
-    paragraph (same column, no blank line between): the two halves on one row, hyphen
-    kept ("Jacky-" / "boy." -> "Jacky-boy."). Screenwriting software does not hyphenate
-    words to fit a line: it wraps after the hyphen of a hyphenated word or a cut-off
-    word ("I was-" / "okay."), so the hyphen is the writer's. The first half moves down
-    in front of the second, with any hyphen-ended words before it (no line-end hyphen is
-    left for a word-split join to drop); when nothing would be left of its row, the
-    second half moves up instead (rows keep their places: two rows of one word each stay
-    as they are)."""
+    paragraph (same column, no blank line between): its hyphen becomes U+2010 HYPHEN,
+    which the parser keeps when it joins the rows ("Jacky-" / "boy." -> "Jacky-boy.").
+    Screenwriting software does not hyphenate words to fit a line: it wraps after the
+    hyphen of a hyphenated word or a cut-off word ("I was-" / "okay."), so the hyphen is
+    the writer's, where a typed script's line-end hyphen is often a word split. The rows
+    keep their words: moving them would change the rows' widths, which the tagger reads."""
     for prev, row in pairwise(rows):
+        last = prev.words[-1]
         if (
             prev.kind is None
             and row.kind is None
-            and _HYPHEN_END.search(prev.words[-1].text)
+            and _HYPHEN_END.search(last.text)
             and _WORD_START.match(row.words[0].text)
             and row.y - prev.bottom <= 1.5 * geo.pitch
             and abs(row.x - prev.x) < 0.5 * geo.advance
+            and prev.text.count("(") <= prev.text.count(")")  # not inside a parenthetical
         ):
-            words, tail = prev.words, row.words[0]
-            k = len(words) - 1  # the row's last words that end in a hyphen go down together ("haha- ha-")
-            while k > 0 and _HYPHEN_END.search(words[k - 1].text):
-                k -= 1
-            if k > 0:
-                shift = tail.x - words[k].x
-                moved = [Word(w.x + shift, w.y, w.text) for w in words[k:]]
-                moved[-1].text += tail.text
-                prev.set_words(words[:k])
-                row.set_words(moved + row.words[1:])
-            elif len(row.words) > 1:
-                shift = row.words[1].x - tail.x
-                prev.set_words([*words[:-1], Word(words[-1].x, words[-1].y, words[-1].text + tail.text)])
-                row.set_words([Word(w.x - shift, w.y, w.text) for w in row.words[1:]])
+            prev.set_words([*prev.words[:-1], Word(last.x, last.y, last.text[:-1] + HYPHEN)])
 
 
 # --- text -----------------------------------------------------------------------------------
@@ -651,7 +639,7 @@ def lay_out(pages: list[PageWords]) -> tuple[list[str], dict[int, LineType], set
         duals = {b.first: b for b in find_duals(rows, geo, page.width)}
         mark_centred(rows, geo, page.width)
         mark_transitions(rows, geo, page.width)
-        rejoin_hyphenated(rows, geo)
+        mark_line_end_hyphens(rows, geo)
         for text, kind, second in _page_lines(rows, duals, geo):
             if kind is not None:
                 hints[len(lines)] = kind

@@ -269,21 +269,26 @@ def test_turned_watermark_skipped_slanted_text_kept_and_joined_hyphens_split(tmp
                     "Slanted words stay."]
 
 
-def test_a_line_end_hyphen_is_kept_and_the_word_rejoined(tmp_path):
+def test_a_line_end_hyphen_is_the_writers(tmp_path):
     # screenwriting software wraps after a hyphen, it never splits a word with one
     rows = [(0, 15, "INT. KITCHEN - NIGHT"), (2, 15, "The kettle starts its high-"), (3, 15, "pitched whistle."),
             (5, 37, "MARA"), (6, 25, "Call your brother-in-"), (7, 25, "law, the so-called"),
             (8, 25, "expert. He was-"), (9, 25, "well, he tried."),
             (11, 37, "TOBIAS"), (12, 25, "Twenty-"), (13, 25, "three years ago."),
-            (15, 37, "MARA"), (16, 25, "I said no- no-"), (17, 25, "never.")]
+            (15, 37, "MARA"), (16, 25, "I said no- no-"), (17, 25, "never."),
+            (19, 37, "TOBIAS"), (20, 25, "The old fish took a hundred-"), (21, 25, "dollar lure off every man in"),
+            (22, 25, "the county.")]  # full rows: they stay speech
     p = make_pdf(tmp_path / "s.pdf", [rows])
     body = [ln.strip() for ln in load(p).lines if ln.strip()]
-    assert body[1:3] == ["The kettle starts its", "high-pitched whistle."]
-    assert body[9:11] == ["Twenty-three", "years ago."]
+    # the rows keep their words (the tagger reads their widths); the hyphen is marked
+    assert body[1:3] == ["The kettle starts its high\u2010", "pitched whistle."]
+    assert body[9:11] == ["Twenty\u2010", "three years ago."]
+    assert body[12] == "I said no- no\u2010"
     assert speeches(p) == [
         ("MARA", "Call your brother-in-law, the so-called expert. He was-well, he tried.", [], False),
         ("TOBIAS", "Twenty-three years ago.", [], False),
-        ("MARA", "I said no- no-never.", [], False),  # no hyphen left at a line end to be taken for a split
+        ("MARA", "I said no- no-never.", [], False),
+        ("TOBIAS", "The old fish took a hundred-dollar lure off every man in the county.", [], False),
     ]
     sp = parse_file(p, min_scene_lines=0)
     assert sp.scenes[0].elements[0].text == "The kettle starts its high-pitched whistle."
