@@ -431,8 +431,10 @@ class _Tagger:
             split = (m.group(1), m.group(2))
         elif not t[1:2].isupper() or not (split := split_inline_cue(t)):
             return False
-        elif not prof.inline_layout and self.p.shape(split[0])[1] not in prof.inline_names:
-            return False
+        elif not prof.inline_layout and (
+            self.p.shape(split[0])[1] not in prof.inline_names or t[len(split[0]) : len(split[0]) + 2] == " " + split[1][0]
+        ):
+            return False  # where cues stand alone, "MARTHA McKay, 29, ..." (one space) introduces her
         p = self.p
         x = p.indent[i]
         hanging = i + 1 < p.n and p.text[i + 1] and x < p.indent[i + 1] <= x + t.index(split[1]) + 1

@@ -372,3 +372,22 @@ def test_what_a_transition_cuts_to_is_a_place_or_a_shot():
     assert t["THE RECKONING"] != "scene_heading"  # the card's text
     assert t["\"ONE HOUR EARLIER\""] != "scene_heading"  # quoted: words on screen
     assert t["BLACK"] != "scene_heading"  # off the action column
+
+
+def test_a_character_introduced_in_action_is_not_an_inline_cue():
+    # cues stand on their own lines here: a known name opening an action line, one space
+    # before a capitalised surname, introduces the character
+    intros = {
+        "MARA": "MARA Quill, 34, all elbows and nerves, sits on the edge of a chair.",
+        "OWEN": "OWEN Dray, 60, shuffles out of the back room with a mug of tea.",
+        "TESS": "TESS Marlow, 12, kicks the door open with a muddy boot.",
+        "JUDE": "JUDE Quill, 40, follows her in, apologising to nobody.",
+        "NELL": "NELL Dray, 70, watches all of them over her knitting.",
+    }
+    parts: list = ["INT. SURGERY - DAY", "The waiting room is empty but for a ticking clock and a fern."]
+    for name, intro in intros.items():
+        parts += [intro, block(name, "Is anyone here?"), "A pause.", block(name, "Hello?"), block(name, "Doctor?")]
+    lines = scene(*parts)
+    t = tagged(lines)
+    assert [t[intro] for intro in intros.values()] == ["action"] * 5
+    assert [k for k in tag_lines(lines) if k == "character"] == ["character"] * 15
