@@ -477,6 +477,21 @@ def _split(row: Row, geo: Geometry, middle: float) -> tuple[list[Word], list[Wor
     return (words, []) if row.x < middle else ([], words)
 
 
+def _split_at_right_column(rows: list[Row], splits: list[tuple[list[Word], list[Word]]], geo: Geometry) -> None:
+    """Rows of a dual block whose two halves come closer than a layout gap ("side-" and
+    "weren't" one space apart): split where the right half's other rows start."""
+    starts = [right[0].x for left, right in splits if left and right]
+    if not starts:
+        return
+    column = min(starts)
+    for k, (row, (left, right)) in enumerate(zip(rows, splits)):
+        if left and right or row.x >= column - 0.5 * geo.advance:
+            continue
+        at = next((n for n, w in enumerate(row.words) if n and abs(w.x - column) < 0.5 * geo.advance), None)
+        if at is not None and _gap_before(row.words, at, geo) >= 0.5 * geo.advance:
+            splits[k] = (row.words[:at], row.words[at:])
+
+
 def _typed(lines: list[list[Word]]) -> list[tuple[str, LineType]]:
     out: list[tuple[str, LineType]] = []
     depth = 0
@@ -519,10 +534,13 @@ def find_duals(rows: list[Row], geo: Geometry, page_width: float) -> list[Dual]:
         sides: tuple[list[list[Word]], list[list[Word]]] = ([cues[0]], [cues[1]])
         j = i + 1
         while j < len(rows) and rows[j].kind is None and rows[j].y - rows[j - 1].bottom <= 1.5 * geo.pitch:
-            for side, words in zip(sides, _split(rows[j], geo, middle)):
+            j += 1
+        splits = [_split(row, geo, middle) for row in rows[i + 1 : j]]
+        _split_at_right_column(rows[i + 1 : j], splits, geo)
+        for split in splits:
+            for side, words in zip(sides, split):
                 if words:
                     side.append(words)
-            j += 1
         if j > i + 1:
             blocks.append(Dual(i, j, _typed(sides[0]), _typed(sides[1])))
             for row in rows[i:j]:

@@ -339,3 +339,17 @@ def test_a_slug_line_opening_a_page_has_no_space_before_it(tmp_path):
     page3 = [(0, 15, "THE BELL RINGS, LOUD AS A CANNON, AND"), (1, 15, "pigeons scatter.")]  # a caps row run on
     f = load(make_pdf(tmp_path / "s.pdf", [page1, page2, page3]))
     assert hinted(f, "scene_heading") == ["FROM THE ROOF.", "FROM THE BELL TOWER."]
+
+
+def test_dual_dialogue_halves_one_space_apart_are_split_at_the_right_column(tmp_path):
+    rows = [
+        (0, 15, "INT. CAR - DAY"), (2, 15, ACTION[0]), (3, 15, ACTION[1]),
+        (5, 22, "DIRK"), (5, 55, "TODD"),
+        (6, 15, "Ring the bell!"), (6, 47, "What the hell?"),
+        (7, 15, "Ring it right now or I'll ring"), (7, 47, "Why me?"),  # two columns apart: no layout gap
+        (9, 15, "They stop. The engine ticks over."),
+    ]
+    assert speeches(make_pdf(tmp_path / "s.pdf", [rows])) == [
+        ("DIRK", "Ring the bell! Ring it right now or I'll ring", [], True),
+        ("TODD", "What the hell? Why me?", [], True),
+    ]
