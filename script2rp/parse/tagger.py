@@ -537,7 +537,8 @@ class _Tagger:
         """The line a transition cuts to is a place, INT./EXT. or not; not a place: a
         character the script gives speech to (CUT TO: / MARA: a shot of her), a label
         (CREDITS:) or the text of a TITLE CARD:, quoted text on screen, a line off the
-        action column (FADE TO: / BLACK, centred)."""
+        action column (FADE TO: / BLACK, centred), the subject of a sentence that goes on
+        in lower case under it."""
         if not is_upper or len(core) > 60 or SENTENCE_END.search(core) or core.endswith((".", ":")):
             return False
         p = self.p
@@ -549,6 +550,11 @@ class _Tagger:
         if p.core[j].startswith("TITLE"):  # TITLE CARD: the card's text follows
             return False
         if self.prof.indented and p.indent[i] > self.prof.action + 2:
+            return False
+        k = i + 1
+        while k < p.n and not p.text[k] and k < i + 4:
+            k += 1
+        if k < p.n and p.text[k][:1].islower():  # A SPINNING PINWHEEL / held by a boy: a sentence's subject
             return False
         return p.shape(core)[1] not in self.prof.names
 

@@ -361,11 +361,15 @@ def test_what_a_transition_cuts_to_is_a_place_or_a_shot():
         TRN + "DISSOLVE TO:",
         "\"ONE HOUR EARLIER\"",
         "The truck idles at the crossroads.",
+        TRN + "MATCH CUT TO:",
+        "A SPINNING WEATHERVANE",
+        "held in a child's fist, turning in the wind.",
         TRN + "FADE TO:",
         CUE + "BLACK",
     )
     t = tagged(lines)
     assert t["THE HAY BARN"] == "scene_heading"  # a place, INT./EXT. or not
+    assert t["A SPINNING WEATHERVANE"] != "scene_heading"  # the subject of the sentence under it
     # a character the script gives speech to is a shot of them, not a place
     assert [k for line, k in zip(lines, tag_lines(lines)) if line == "OWEN"] == ["action"]
     assert t["OPENING CREDITS:"] != "scene_heading"  # a label
