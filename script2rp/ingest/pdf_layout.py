@@ -29,6 +29,9 @@ What a text dump loses and positions keep, read here:
 - side-by-side dual dialogue (two cues on one row after a blank, the rows under them
   split at their gap or by the page's middle): written out as the left speech, a blank
   line and the right speech, each line hinted, the right cue in `TextForm.dual`.
+- a word hyphenated at a row's end and continued on the next row of its paragraph
+  ("Jacky-" / "boy."): the hyphen written as U+2010, which the parser keeps when it
+  joins the rows (screenwriting software wraps after a hyphen, it does not split words).
 
 The hints are the `TextForm.hints` the tagger keeps. All measures (character width, line
 pitch, the script's columns, where transitions end) are learned per document, so scaled
@@ -40,6 +43,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from script2rp.ingest.text import clean_line
 from script2rp.model import LineType
@@ -321,22 +325,29 @@ def join_wrapped_headings(rows: list[Row], geo: Geometry) -> list[Row]:
     return out
 
 
+def _is_transition_row(row: Row, geo: Geometry) -> bool:
+    """A capitalised row far right of the action column ending like a transition (CUT TO:)."""
+    text = row.plain()
+    return row.x > geo.left + 30 * geo.advance and _is_caps(text) and bool(_TRANSITION_END.search(text))
+
+
 def _gaps(pages: list[list[Row]], geo: Geometry):
-    """(row, blank lines before it) for the rows at the action column that follow another
-    row of script text on their page."""
+    """(row, blank lines before it, whether it follows a transition) for the rows at the
+    action column that follow another row of script text on their page."""
     for rows in pages:
         for a, b in zip(rows, rows[1:]):
             if a.kind is None and b.kind is None and abs(b.x - geo.left) < 0.5 * geo.advance:
-                yield b, round((b.y - a.bottom) / geo.pitch) - 1
+                yield b, round((b.y - a.bottom) / geo.pitch) - 1, _is_transition_row(a, geo)
 
 
 def mark_slug_lines(pages: list[list[Row]], geo: Geometry) -> None:
     """Where the script's scene headings take more space before them than its action
     paragraphs (Final Draft, Fade In: two blank lines against one), a capitalised row at
     the action column with a heading's space before it is a heading too (a slug line
-    such as FROM CASEY'S CAMERA.)."""
+    such as FROM CASEY'S CAMERA.), and so is one standing alone at the top of a page,
+    where the writing app drops the space before an element."""
     heading, action = Counter(), Counter()
-    for row, gap in _gaps(pages, geo):
+    for row, gap, _ in _gaps(pages, geo):
         if _HEADING.match(row.plain()):
             heading[gap] += 1
         elif gap and not _is_caps(row.plain()):
@@ -346,10 +357,37 @@ def mark_slug_lines(pages: list[list[Row]], geo: Geometry) -> None:
     space, count = heading.most_common(1)[0]
     if count < 0.8 * sum(heading.values()) or space <= action.most_common(1)[0][0]:
         return
-    for row, gap in list(_gaps(pages, geo)):
-        text = row.plain()
-        if gap == space and _is_caps(text) and not _HEADING.match(text) and not text.endswith(":"):
+    slugs = [
+        (row, after)
+        for row, gap, after in _gaps(pages, geo)
+        if gap == space and _is_caps(text := row.plain()) and not _HEADING.match(text) and not text.endswith(":")
+    ]
+    # A transition's own space after it can make any row under it look like a heading:
+    # there a slug line counts only in a script that writes them elsewhere too.
+    plain = any(not after for _, after in slugs)
+    for row, after in slugs:
+        if plain or not after:
             row.kind = "scene_heading"
+    if plain:  # the space before is dropped at the top of a page: there a slug stands alone
+        for rows in pages:
+            body = [row for row in rows if row.kind != "page_marker"]
+            if body and _slug_opens_page(body, geo):
+                body[0].kind = "scene_heading"
+
+
+def _slug_opens_page(body: list[Row], geo: Geometry) -> bool:
+    """The page's first row of script text is a capitalised row alone at the action column."""
+    row = body[0]
+    text = row.plain()
+    return (
+        row.kind is None
+        and abs(row.x - geo.left) < 0.5 * geo.advance
+        and _is_caps(text)
+        and not _HEADING.match(text)
+        and not text.endswith(":")
+        and not _CONTINUED.match(text)
+        and (len(body) == 1 or body[1].y - row.bottom > 1.5 * geo.pitch)
+    )
 
 
 # --- title page, centred text, dual dialogue ---------------------------------------------------
@@ -439,6 +477,21 @@ def _split(row: Row, geo: Geometry, middle: float) -> tuple[list[Word], list[Wor
     return (words, []) if row.x < middle else ([], words)
 
 
+def _split_at_right_column(rows: list[Row], splits: list[tuple[list[Word], list[Word]]], geo: Geometry) -> None:
+    """Rows of a dual block whose two halves come closer than a layout gap ("side-" and
+    "weren't" one space apart): split where the right half's other rows start."""
+    starts = [right[0].x for left, right in splits if left and right]
+    if not starts:
+        return
+    column = min(starts)
+    for k, (row, (left, right)) in enumerate(zip(rows, splits)):
+        if left and right or row.x >= column - 0.5 * geo.advance:
+            continue
+        at = next((n for n, w in enumerate(row.words) if n and abs(w.x - column) < 0.5 * geo.advance), None)
+        if at is not None and _gap_before(row.words, at, geo) >= 0.5 * geo.advance:
+            splits[k] = (row.words[:at], row.words[at:])
+
+
 def _typed(lines: list[list[Word]]) -> list[tuple[str, LineType]]:
     out: list[tuple[str, LineType]] = []
     depth = 0
@@ -481,16 +534,48 @@ def find_duals(rows: list[Row], geo: Geometry, page_width: float) -> list[Dual]:
         sides: tuple[list[list[Word]], list[list[Word]]] = ([cues[0]], [cues[1]])
         j = i + 1
         while j < len(rows) and rows[j].kind is None and rows[j].y - rows[j - 1].bottom <= 1.5 * geo.pitch:
-            for side, words in zip(sides, _split(rows[j], geo, middle)):
+            j += 1
+        splits = [_split(row, geo, middle) for row in rows[i + 1 : j]]
+        _split_at_right_column(rows[i + 1 : j], splits, geo)
+        for split in splits:
+            for side, words in zip(sides, split):
                 if words:
                     side.append(words)
-            j += 1
         if j > i + 1:
             blocks.append(Dual(i, j, _typed(sides[0]), _typed(sides[1])))
             for row in rows[i:j]:
                 row.kind = "dialogue"  # taken: the block writes its own lines
         i = j
     return blocks
+
+
+# --- line-end hyphens ------------------------------------------------------------------------
+
+_HYPHEN_END = re.compile(r"\w-$")  # "Jacky-", "seven-", "X-": not a dash ("--")
+HYPHEN = "\u2010"  # a line-end hyphen that is the writer's (see structure.join_lines)
+_WORD_START = re.compile(r"\w")
+
+
+def mark_line_end_hyphens(rows: list[Row], geo: Geometry) -> None:
+    """A word hyphenated at the end of a row, continued on the row under it in the same
+    paragraph (same column, no blank line between): its hyphen becomes U+2010 HYPHEN,
+    which the parser keeps when it joins the rows ("Jacky-" / "boy." -> "Jacky-boy.").
+    Screenwriting software does not hyphenate words to fit a line: it wraps after the
+    hyphen of a hyphenated word or a cut-off word ("I was-" / "okay."), so the hyphen is
+    the writer's, where a typed script's line-end hyphen is often a word split. The rows
+    keep their words: moving them would change the rows' widths, which the tagger reads."""
+    for prev, row in pairwise(rows):
+        last = prev.words[-1]
+        if (
+            prev.kind is None
+            and row.kind is None
+            and _HYPHEN_END.search(last.text)
+            and _WORD_START.match(row.words[0].text)
+            and row.y - prev.bottom <= 1.5 * geo.pitch
+            and abs(row.x - prev.x) < 0.5 * geo.advance
+            and prev.text.count("(") <= prev.text.count(")")  # not inside a parenthetical
+        ):
+            prev.set_words([*prev.words[:-1], Word(last.x, last.y, last.text[:-1] + HYPHEN)])
 
 
 # --- text -----------------------------------------------------------------------------------
@@ -572,6 +657,7 @@ def lay_out(pages: list[PageWords]) -> tuple[list[str], dict[int, LineType], set
         duals = {b.first: b for b in find_duals(rows, geo, page.width)}
         mark_centred(rows, geo, page.width)
         mark_transitions(rows, geo, page.width)
+        mark_line_end_hyphens(rows, geo)
         for text, kind, second in _page_lines(rows, duals, geo):
             if kind is not None:
                 hints[len(lines)] = kind

@@ -64,7 +64,9 @@ Hyphenation
   capital keeps the hyphen ("X-" + "Ray" -> "X-Ray"). "--" (a dash) is never joined.
   Typed scripts rarely hyphenate at line ends, so a hyphen there is usually a real
   one: the prefix list keeps the common compounds, the rest are taken as word splits.
-  Lines from different pages of a rejoined speech are never hyphen-joined.
+  Lines from different pages of a rejoined speech are never hyphen-joined. A line ending
+  in U+2010 HYPHEN (the PDF reader's mark for a line-end hyphen that is the writer's)
+  keeps it as "-" and joins without a space ("Jacky" U+2010 + "boy" -> "Jacky-boy").
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ _HEADING_LEADING_NUMBER = re.compile(
     r"^" + _SCENE_NO + r"\s+(?=(?:INT|EXT|EST|I/E|E/I|INTERIOR|EXTERIOR)\b)", re.IGNORECASE
 )
 _HEADING_TRAILING_NUMBER = re.compile(r"\s{2,}" + _SCENE_NO + r"$")
-_LINE_END_HYPHEN = re.compile(r"-[ \t]*\n")
+_LINE_END_HYPHEN = re.compile(r"[-\u2010][ \t]*\n")
 _COMPOUND_PREFIXES = frozenset(
     "self well ill half all ex non anti co cross semi multi pre post pro quasi pseudo so "
     "mid far near long short high low old new great twenty thirty forty fifty sixty seventy "
@@ -123,6 +125,8 @@ def join_lines(left: str, right: str) -> str:
     right = " ".join(right.split())
     if not left or not right:
         return left or right
+    if left[-1] == "\u2010":  # a reader's mark: the writer's own hyphen at a line end (PDF)
+        return left[:-1] + "-" + right
     if len(left) >= 2 and left[-1] == "-" and left[-2].isalpha():
         if right[0].isupper():
             return left + right  # "X-" + "Ray", "Jean-" + "Luc"
@@ -136,7 +140,7 @@ def join_lines(left: str, right: str) -> str:
 
 def _join_all(texts: list[str]) -> str:
     joined = "\n".join(texts)
-    if "-" not in joined or not _LINE_END_HYPHEN.search(joined):  # the common case, at C speed
+    if "-" not in joined and "\u2010" not in joined or not _LINE_END_HYPHEN.search(joined):  # the common case
         return " ".join(joined.split())
     out = ""
     for t in texts:

@@ -436,8 +436,10 @@ class _Tagger:
             split = (m.group(1), m.group(2))
         elif not t[1:2].isupper() or not (split := split_inline_cue(t)):
             return False
-        elif not prof.inline_layout and self.p.shape(split[0])[1] not in prof.inline_names:
-            return False
+        elif not prof.inline_layout and (
+            self.p.shape(split[0])[1] not in prof.inline_names or t[len(split[0]) : len(split[0]) + 2] == " " + split[1][0]
+        ):
+            return False  # where cues stand alone, "MARTHA McKay, 29, ..." (one space) introduces her
         p = self.p
         x = p.indent[i]
         hanging = i + 1 < p.n and p.text[i + 1] and x < p.indent[i + 1] <= x + t.index(split[1]) + 1
@@ -543,14 +545,29 @@ class _Tagger:
         return wrapped and len(core) <= 30 and ":" not in core
 
     def _after_transition(self, i: int, core: str, is_upper: bool) -> bool:
-        """The line a transition cuts to is a place, INT./EXT. or not."""
-        if not is_upper or len(core) > 60 or ends_sentence(core) or core.endswith("."):
+        """The line a transition cuts to is a place, INT./EXT. or not; not a place: a
+        character the script gives speech to (CUT TO: / MARA: a shot of her), a label
+        (CREDITS:) or the text of a TITLE CARD:, quoted text on screen, a line off the
+        action column (FADE TO: / BLACK, centred), the subject of a sentence that goes on
+        in lower case under it."""
+        if not is_upper or len(core) > 60 or ends_sentence(core) or core.endswith((".", ":")):
             return False
         p = self.p
         j = i - 1
         while j >= 0 and (not p.text[j] or p.furniture[j]) and j > i - 6:
             j -= 1
-        return j >= 0 and self.tags[j] == "transition" and not shot_match(core)
+        if j < 0 or self.tags[j] != "transition" or shot_match(core) or core[0] in "\"'“‘" or ": " in core:
+            return False
+        if p.core[j].startswith("TITLE"):  # TITLE CARD: the card's text follows
+            return False
+        if self.prof.indented and p.indent[i] > self.prof.action + 2:
+            return False
+        k = i + 1
+        while k < p.n and not p.text[k] and k < i + 4:
+            k += 1
+        if k < p.n and p.text[k][:1].islower():  # A SPINNING PINWHEEL / held by a boy: a sentence's subject
+            return False
+        return p.shape(core)[1] not in self.prof.names
 
     def _untitle_prologue(self) -> None:
         """Lines before the first structural line are title page only if they look like one.
@@ -562,7 +579,7 @@ class _Tagger:
         if "title_page" not in tags:
             return
         first = next((i for i, t in enumerate(tags) if t not in ("title_page", "blank", "page_marker")), len(tags))
-        head = [i for i in range(first) if tags[i] == "title_page"]
+        head = [i for i in range(first) if tags[i] == "title_page" and i not in self.hints]  # hints stay
         long_prose = [i for i in head if len(texts[i]) > 50 and not texts[i].isupper()]
         # Title pages are short centred lines; a run of long prose lines is opening action.
         if len(long_prose) >= 2:

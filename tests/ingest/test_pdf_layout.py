@@ -267,3 +267,89 @@ def test_turned_watermark_skipped_slanted_text_kept_and_joined_hyphens_split(tmp
     # PDFium joins "school-" to the next row's word; the words go back to their rows.
     assert body == ["INT. ROOM - DAY", "ANDREW", "Getting ready for school-", "MR. DETMER", "Open the door.",
                     "Slanted words stay."]
+
+
+def test_a_line_end_hyphen_is_the_writers(tmp_path):
+    # screenwriting software wraps after a hyphen, it never splits a word with one
+    rows = [(0, 15, "INT. KITCHEN - NIGHT"), (2, 15, "The kettle starts its high-"), (3, 15, "pitched whistle."),
+            (5, 37, "MARA"), (6, 25, "Call your brother-in-"), (7, 25, "law, the so-called"),
+            (8, 25, "expert. He was-"), (9, 25, "well, he tried."),
+            (11, 37, "TOBIAS"), (12, 25, "Twenty-"), (13, 25, "three years ago."),
+            (15, 37, "MARA"), (16, 25, "I said no- no-"), (17, 25, "never."),
+            (19, 37, "TOBIAS"), (20, 25, "The old fish took a hundred-"), (21, 25, "dollar lure off every man in"),
+            (22, 25, "the county.")]  # full rows: they stay speech
+    p = make_pdf(tmp_path / "s.pdf", [rows])
+    body = [ln.strip() for ln in load(p).lines if ln.strip()]
+    # the rows keep their words (the tagger reads their widths); the hyphen is marked
+    assert body[1:3] == ["The kettle starts its high\u2010", "pitched whistle."]
+    assert body[9:11] == ["Twenty\u2010", "three years ago."]
+    assert body[12] == "I said no- no\u2010"
+    assert speeches(p) == [
+        ("MARA", "Call your brother-in-law, the so-called expert. He was-well, he tried.", [], False),
+        ("TOBIAS", "Twenty-three years ago.", [], False),
+        ("MARA", "I said no- no-never.", [], False),
+        ("TOBIAS", "The old fish took a hundred-dollar lure off every man in the county.", [], False),
+    ]
+    sp = parse_file(p, min_scene_lines=0)
+    assert sp.scenes[0].elements[0].text == "The kettle starts its high-pitched whistle."
+
+
+def test_space_after_a_transition_proves_no_slug_line(tmp_path):
+    # headings get two blank rows before them, and so does every row after a transition:
+    # a capitalised row under CUT TO: is a heading by its spacing only in a script that
+    # writes such slug lines elsewhere too
+    rows: list[Row] = []
+    row = 0
+    for heading in ["INT. A - DAY", "INT. B - DAY", "EXT. C - DAY", "INT. D - DAY", "EXT. E - DAY", "INT. F - DAY"]:
+        rows += [(row, 15, heading), (row + 2, 15, "Rain on the roof,"), (row + 3, 15, "on the road.")]
+        row += 6
+    rows += [right_aligned(row - 1, "CUT TO:"), (row + 2, 15, "THE LANTERN ON THE HOOK"),
+             (row + 4, 15, "It swings in the wind.")]
+    f = load(make_pdf(tmp_path / "s.pdf", [rows]))
+    assert hinted(f, "scene_heading") == []
+    rows += [(row + 7, 15, "BY THE WELL"), (row + 9, 15, "A bucket, a rope.")]  # a slug line away from transitions
+    f = load(make_pdf(tmp_path / "t.pdf", [rows]))
+    assert hinted(f, "scene_heading") == ["THE LANTERN ON THE HOOK", "BY THE WELL"]
+
+
+def test_a_long_notice_on_the_title_page_stays_title_page(tmp_path):
+    notice = [(40, 13, "All rights reserved. No part of this script may be copied, sold"),
+              (41, 13, "or passed on in any form without the written consent of its owner."),
+              (42, 13, "Return this copy to the production office when you are done.")]
+    p = make_pdf(tmp_path / "s.pdf", [TITLE_PAGE + notice, OPENING])
+    f = load(p)
+    assert hinted(f, "title_page")[3:6] == [t for _, _, t in notice]
+    from script2rp.parse import tag
+
+    kinds = {t.text.strip(): t.type for t in tag(f) if t.text.strip()}
+    assert kinds[notice[0][2]] == kinds[notice[2][2]] == "title_page"
+    sp = parse_file(p, min_scene_lines=0)
+    assert notice[0][2] in sp.front_matter
+    assert not any("rights" in getattr(e, "text", "") for s in sp.scenes for e in s.elements)
+
+
+def test_a_slug_line_opening_a_page_has_no_space_before_it(tmp_path):
+    page1: list[Row] = []
+    row = 0
+    for heading in ["INT. A - DAY", "INT. B - DAY", "EXT. C - DAY", "INT. D - DAY", "EXT. E - DAY", "INT. F - DAY",
+                    "FROM THE ROOF."]:
+        page1 += [(row, 15, heading), (row + 2, 15, "Rain on the roof,"), (row + 3, 15, "on the road.")]
+        row += 6  # two blank rows before each heading, one after it
+    page2 = [(0, 15, "FROM THE BELL TOWER."), (2, 15, "The square below, empty.")]
+    page3 = [(0, 15, "THE BELL RINGS, LOUD AS A CANNON, AND"), (1, 15, "pigeons scatter.")]  # a caps row run on
+    f = load(make_pdf(tmp_path / "s.pdf", [page1, page2, page3]))
+    assert hinted(f, "scene_heading") == ["FROM THE ROOF.", "FROM THE BELL TOWER."]
+
+
+def test_dual_dialogue_halves_one_space_apart_are_split_at_the_right_column(tmp_path):
+    rows = [
+        (0, 15, "INT. CAR - DAY"), (2, 15, ACTION[0]), (3, 15, ACTION[1]),
+        (5, 22, "DIRK"), (5, 55, "TODD"),
+        (6, 15, "Ring the bell!"), (6, 47, "What the hell?"),
+        (7, 15, "Ring it right now or I'll ring"), (7, 47, "Why me?"),  # two columns apart: no layout gap
+        (9, 15, "They stop. The engine ticks over."),
+    ]
+    assert speeches(make_pdf(tmp_path / "s.pdf", [rows])) == [
+        ("DIRK", "Ring the bell! Ring it right now or I'll ring", [], True),
+        ("TODD", "What the hell? Why me?", [], True),
+    ]

@@ -134,6 +134,13 @@ def test_join_lines(left, right, joined):
     assert join_lines(left, right) == joined
 
 
+def test_a_reader_marked_line_end_hyphen_is_kept():
+    # U+2010: a reader (PDF) knows the hyphen is the writer's, not a word split
+    assert join_lines("a lot of money, Jacky\u2010", "boy.") == "a lot of money, Jacky-boy."
+    sp = build([H, ("character", "JOHN"), ("dialogue", "I was\u2010"), ("dialogue", "well, I tried.")])
+    assert only_dialogues(sp)[0].text == "I was-well, I tried."
+
+
 def test_dialogue_text_joined_with_hyphenation_and_spacing_repaired():
     sp = build([H, ("character", "JOHN"),
                 ("dialogue", "  I  saw   some-"), ("dialogue", "thing in the well-"), ("dialogue", "lit room.")])

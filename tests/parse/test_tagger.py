@@ -333,3 +333,65 @@ def test_parenthetical_broken_by_a_blank_line_keeps_the_speech():
     assert t["BELOW)"] == "parenthetical"
     assert t["I have to call you"] == t["back."] == "dialogue"
     assert t["Joel runs downstairs."] == "action"
+
+
+def test_what_a_transition_cuts_to_is_a_place_or_a_shot():
+    lines = scene(
+        TRN + "FADE IN:",
+        "OPENING CREDITS:",
+        "INT. FARMHOUSE KITCHEN - DAY",
+        "Mara waits by the window, watching the road for the grain truck.",
+        block("MARA", "He's late again."),
+        block("OWEN", "He's always late."),
+        TRN + "CUT TO:",
+        "OWEN",
+        "Pacing the hall with the truck keys in his fist.",
+        block("OWEN", "I'm going to look for him."),
+        "EXT. FARMYARD - DAY",
+        "Owen crosses the mud to the gate.",
+        "EXT. COUNTY ROAD - DAY",
+        "Empty in both directions.",
+        TRN + "CUT TO:",
+        "THE HAY BARN",
+        "Bales stacked to the rafters. A lamp swings.",
+        "INT. TRUCK CAB - DAY",
+        "The radio crackles.",
+        TRN + "TITLE CARD:",
+        "THE RECKONING",
+        TRN + "DISSOLVE TO:",
+        "\"ONE HOUR EARLIER\"",
+        "The truck idles at the crossroads.",
+        TRN + "MATCH CUT TO:",
+        "A SPINNING WEATHERVANE",
+        "held in a child's fist, turning in the wind.",
+        TRN + "FADE TO:",
+        CUE + "BLACK",
+    )
+    t = tagged(lines)
+    assert t["THE HAY BARN"] == "scene_heading"  # a place, INT./EXT. or not
+    assert t["A SPINNING WEATHERVANE"] != "scene_heading"  # the subject of the sentence under it
+    # a character the script gives speech to is a shot of them, not a place
+    assert [k for line, k in zip(lines, tag_lines(lines)) if line == "OWEN"] == ["action"]
+    assert t["OPENING CREDITS:"] != "scene_heading"  # a label
+    assert t["THE RECKONING"] != "scene_heading"  # the card's text
+    assert t["\"ONE HOUR EARLIER\""] != "scene_heading"  # quoted: words on screen
+    assert t["BLACK"] != "scene_heading"  # off the action column
+
+
+def test_a_character_introduced_in_action_is_not_an_inline_cue():
+    # cues stand on their own lines here: a known name opening an action line, one space
+    # before a capitalised surname, introduces the character
+    intros = {
+        "MARA": "MARA Quill, 34, all elbows and nerves, sits on the edge of a chair.",
+        "OWEN": "OWEN Dray, 60, shuffles out of the back room with a mug of tea.",
+        "TESS": "TESS Marlow, 12, kicks the door open with a muddy boot.",
+        "JUDE": "JUDE Quill, 40, follows her in, apologising to nobody.",
+        "NELL": "NELL Dray, 70, watches all of them over her knitting.",
+    }
+    parts: list = ["INT. SURGERY - DAY", "The waiting room is empty but for a ticking clock and a fern."]
+    for name, intro in intros.items():
+        parts += [intro, block(name, "Is anyone here?"), "A pause.", block(name, "Hello?"), block(name, "Doctor?")]
+    lines = scene(*parts)
+    t = tagged(lines)
+    assert [t[intro] for intro in intros.values()] == ["action"] * 5
+    assert [k for k in tag_lines(lines) if k == "character"] == ["character"] * 15
