@@ -27,11 +27,6 @@ def _spoken_prefix(lines: Sequence[TaggedLine]) -> list[int]:
     return [0, *accumulate(t.type in _SPOKEN for t in lines)]
 
 
-def _spoken_prefix_codes(codes: str) -> list[int]:
-    """`_spoken_prefix` from one code letter per line (D dialogue, L lyrics)."""
-    return list(accumulate(map("DL".__contains__, codes), initial=0))
-
-
 def _physical_lines(d: Dialogue, spoken: list[int] | None) -> int:
     """Lines of speech in the block. `Dialogue` records only its span, so with the tagged
     lines we count the dialogue/lyrics lines inside it (page furniture and parentheticals
@@ -59,13 +54,11 @@ def count_cast(
     scenes were built from) makes `dialogue_lines` exact; see `_physical_lines`. `codes`
     (one letter per tagged line, D for dialogue and L for lyrics) does the same faster.
     """
-    if codes is not None:
-        spoken = _spoken_prefix_codes(codes)
-    else:
-        spoken = _spoken_prefix(lines) if lines is not None else None
+    spoken = _spoken_prefix(lines) if codes is None and lines is not None else None
     stats: dict[str, list] = {}  # name -> [blocks, lines, words, scenes, spellings]
     spelled: dict[str, str] = {}  # raw cue -> its spelling in the merge report
-    last_line = len(spoken) - 2 if spoken is not None else -1
+    last_line = len(spoken) - 2 if spoken is not None else len(codes) - 1 if codes is not None else -1
+    count = codes.count if codes is not None else None  # speech lines in a span, counted in C
     for scene in scenes:
         for d in scene.elements:
             if not isinstance(d, Dialogue):
@@ -76,7 +69,10 @@ def count_cast(
             st[0] += 1
             first, last = d.line_span
             if 0 <= first <= last <= last_line:  # `_physical_lines`, inline
-                st[1] += spoken[last + 1] - spoken[first]  # type: ignore[index]
+                if count is not None:
+                    st[1] += count("D", first, last + 1) + count("L", first, last + 1)
+                else:
+                    st[1] += spoken[last + 1] - spoken[first]  # type: ignore[index]
             else:
                 st[1] += _physical_lines(d, spoken)
             t = d.text

@@ -389,6 +389,21 @@ def _elements(codes: str, texts: list[str], start: int, end: int, dual: set[int]
             parts = texts[a:b] if codes.find("M", a, b) < 0 else [texts[x] for x in range(a, b) if codes[x] != "M"]
             append(Action(_join_all(parts), (a, b - 1), "action"))
             continue
+        if kind == "block" and codes[a] == "C" and codes.count("D", a + 1, b) == b - a - 1:
+            # the common dialogue block, a cue and lines of speech: `_block`, inline
+            raw = texts[a].strip()
+            got = cues.get(raw)
+            if got is None:
+                got = cues[raw] = normalise_cue(raw)
+            if got[0]:
+                block = _Block(a, raw, got[0], got[1], a in dual, b - 1, texts[a + 1 : b], None, [])
+                if open_block is not None:
+                    if open_block.speaker == block.speaker and _rejoins(open_block, block, codes, texts):
+                        open_block.extend(block)
+                        continue
+                    close_block(open_block)
+                open_block = block
+                continue
         if kind == "dual" and (pair := _dual_blocks(codes, texts, a, b)):
             if open_block is not None:
                 close_block(open_block)

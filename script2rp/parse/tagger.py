@@ -61,8 +61,14 @@ OUT, CUE, SPEECH, AFTER = 0, 1, 2, 3  # outside dialogue, after a cue, inside sp
 
 def paren_outside(text: str, open_at_start: bool) -> tuple[str, bool]:
     """Text outside parentheses, and whether a parenthesis is still open at the end."""
-    if not open_at_start and "(" not in text:
-        return text, False
+    if not open_at_start:
+        opening = text.find("(")
+        if opening < 0:
+            return text, False
+        closing = text.find(")", opening)
+        # One pair and nothing nested, the common "(beat)": cut it out without a loop.
+        if closing >= 0 and text.count("(") == 1 and text.count(")") == 1:
+            return text[:opening] + text[closing + 1 :], False
     depth = 1 if open_at_start else 0
     outside = []
     for ch in text:
@@ -93,6 +99,7 @@ class _Tagger:
         self.dual_pending = self.in_dual = False  # a side-by-side dual cue; inside its block
         prof = self.prof
         self.any_case = prof.caseless or prof.title_cues  # a cue may be typed in any case
+        self.speech_side_edge = max(prof.dialogue, prof.action) + 2  # a cue stands right of this
         self.facts: dict[str, tuple[str, bool, bool, bool, bool]] = {}  # text -> `_text_facts`, this script only
 
     # --- the pass -------------------------------------------------------------------------
@@ -394,7 +401,7 @@ class _Tagger:
         ):
             if not (prof.indented and prof.cue_at(x)):
                 return False  # a lower-case name: only where this script puts its cues
-        if prof.indented and x <= max(prof.dialogue, prof.action) + 2 and not (prof.cue_at(x) or known):
+        if prof.indented and x <= self.speech_side_edge and not (prof.cue_at(x) or known):
             return False
         j, gap = self._next_content(i)
         if j < 0:

@@ -80,3 +80,23 @@ def _clean_heading_by_regex(text: str) -> str:
 def test_a_line_whose_third_letter_is_lower_case_holds_no_inline_cue(text: str) -> None:
     """Why `profile._action_and_inline` looks for inline cues among the capitalised-line hits only."""
     assert patterns.split_inline_cue(text) is None
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="ab ()", max_size=12), st.booleans())
+def test_paren_outside_shortcut_agrees_with_the_character_walk(text: str, open_at_start: bool) -> None:
+    from script2rp.parse.tagger import paren_outside
+
+    if not open_at_start and "(" not in text:
+        assert paren_outside(text, open_at_start) == (text, False)  # no parenthesis opens: all outside
+        return
+    depth = 1 if open_at_start else 0
+    outside = []
+    for ch in text:  # the definition: text at depth 0, depth never below 0
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            outside.append(ch)
+    assert paren_outside(text, open_at_start) == ("".join(outside), depth > 0)
