@@ -362,14 +362,9 @@ def _elements(codes: str, texts: list[str], start: int, end: int, dual: set[int]
               cues: dict[str, tuple[str, str | None]]) -> list[Element]:
     """Elements of lines [start, end) (see "Elements" in the module doc)."""
     elements: list[Element] = []
-    append = elements.append
     open_block: _Block | None = None  # the last token, while a page-broken rest may follow
 
     def close_block(block: _Block) -> None:
-        if block.lines is not None and not block.dual_second and not block.notes:  # most blocks
-            append(Dialogue(block.speaker, _join_all(block.lines), (block.cue, block.last),
-                            block.extension, [], [], block.raw_cue, False))
-            return
         d = block.dialogue()
         if d.dual:  # the first half: the Dialogue before it (its notes aside)
             partner = next((e for e in reversed(elements) if not (isinstance(e, Action) and e.kind == "note")), None)
@@ -382,28 +377,6 @@ def _elements(codes: str, texts: list[str], start: int, end: int, dual: set[int]
     for m in _TOKENS.finditer(codes, start, end):
         a, b = m.span()
         kind = m.lastgroup
-        if kind == "action":  # the common case first: ends any open block
-            if open_block is not None:
-                close_block(open_block)
-                open_block = None
-            parts = texts[a:b] if codes.find("M", a, b) < 0 else [texts[x] for x in range(a, b) if codes[x] != "M"]
-            append(Action(_join_all(parts), (a, b - 1), "action"))
-            continue
-        if kind == "block" and codes[a] == "C" and codes.count("D", a + 1, b) == b - a - 1:
-            # the common dialogue block, a cue and lines of speech: `_block`, inline
-            raw = texts[a].strip()
-            got = cues.get(raw)
-            if got is None:
-                got = cues[raw] = normalise_cue(raw)
-            if got[0]:
-                block = _Block(a, raw, got[0], got[1], a in dual, b - 1, texts[a + 1 : b], None, [])
-                if open_block is not None:
-                    if open_block.speaker == block.speaker and _rejoins(open_block, block, codes, texts):
-                        open_block.extend(block)
-                        continue
-                    close_block(open_block)
-                open_block = block
-                continue
         if kind == "dual" and (pair := _dual_blocks(codes, texts, a, b)):
             if open_block is not None:
                 close_block(open_block)

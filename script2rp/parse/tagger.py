@@ -69,7 +69,11 @@ def paren_outside(text: str, open_at_start: bool) -> tuple[str, bool]:
         # One pair and nothing nested, the common "(beat)": cut it out without a loop.
         if closing >= 0 and text.count("(") == 1 and text.count(")") == 1:
             return text[:opening] + text[closing + 1 :], False
-    depth = 1 if open_at_start else 0
+    return _paren_walk(text, 1 if open_at_start else 0)
+
+
+def _paren_walk(text: str, depth: int) -> tuple[str, bool]:
+    """`paren_outside` character by character, from nesting `depth` (never below 0)."""
     outside = []
     for ch in text:
         if ch == "(":
