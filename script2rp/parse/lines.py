@@ -101,7 +101,7 @@ class Lines:
         n = self.n = len(text)
         wrapped = "\n" + "\n".join(text) + "\n"
         self.wrapped = wrapped  # "\n" + the stripped lines + "\n", for whole-text scans
-        ends = [n - 1 - i for i in hit_lines(_CAND_END, wrapped[::-1])]
+        ends = [n - 1 - i for i in self.hits(_CAND_END, wrapped[::-1])]
         cands = set(self.hits(_CAND_START))
         if "ı" in wrapped or "İ" in wrapped or "ſ" in wrapped:  # fold like IGNORECASE does
             cands.update(self.hits(_CAND_WORD_ANY_CASE))

@@ -275,12 +275,12 @@ _CODE = {"character": "C", "dialogue": "D", "parenthetical": "P", "lyrics": "L",
          "page_marker": "M", "title_page": "F"}
 _KIND = {v: k for k, v in _CODE.items()}
 _TOKENS = re.compile(
-    r"""(?P<block>(?:C[MFN]*[DPL]|I)(?:[BMFN]*[DPL])*)  # cue, speech; gaps only before more speech
-      | (?P<dual>W[MFN]*[DPL](?:[BMFN]*[DPL])*)   # two cues side by side, two speeches in columns
-      | (?P<action>[ADPLC](?:M*[ADPL])*)          # action; cue-less speech and a lone cue are action too
-      | (?P<shot>S(?:M*S)*)
-      | (?P<centered>c(?:M*c)*)
-      | (?P<note>N(?:M*N)*)
+    r"""(?P<block>(?:C[MFN]*+[DPL]|I)(?:[BMFN]*+[DPL])*+)  # cue, speech; gaps only before more speech
+      | (?P<dual>W[MFN]*+[DPL](?:[BMFN]*+[DPL])*+)   # two cues side by side, two speeches in columns
+      | (?P<action>[ADPLC](?:M*+[ADPL])*+)          # action; cue-less speech and a lone cue are action too
+      | (?P<shot>S(?:M*+S)*+)
+      | (?P<centered>c(?:M*+c)*+)
+      | (?P<note>N(?:M*+N)*+)
       | (?P<transition>T)""",  # H, h, B, M, F start no token: they are skipped
     re.VERBOSE,
 )
