@@ -10,9 +10,9 @@ import os
 
 from script2rp.errors import ScreenplayError
 from script2rp.model import Screenplay, TaggedLine, TextForm
-from script2rp.parse.tagger import form_tags, paused_gc, tag, tag_lines
+from script2rp.parse.tagger import form_tags, paused_gc, read_lines, tag, tag_lines
 
-__all__ = ["parse_file", "parse_form", "tag", "tag_lines", "tag_file"]
+__all__ = ["parse_file", "parse_form", "tag", "tag_lines", "form_tags", "tag_file"]
 
 NOT_A_SCREENPLAY = "does not look like a screenplay (no character cues with dialogue found)"
 
@@ -42,9 +42,10 @@ def parse_form(
     from script2rp.parse.structure import _kind_codes, build_from_kinds, codes_look_like_screenplay
 
     with paused_gc():
-        kinds = form_tags(form)
-        n = min(len(kinds), len(form.lines))
-        kinds, texts = kinds[:n], form.lines[:n]
+        # (the tagger's reading of the lines when it tagged them: no margin marks in the text)
+        kinds, texts = (form.tags, form.lines) if form.tags is not None else read_lines(form.lines, form.hints)
+        n = min(len(kinds), len(texts))
+        kinds, texts = kinds[:n], texts[:n]
         codes = _kind_codes(kinds)
         if check and not codes_look_like_screenplay(codes, texts):
             raise ScreenplayError(form.source, NOT_A_SCREENPLAY)

@@ -22,7 +22,7 @@ from script2rp.parse.patterns import SCENE_NO, STAMP, heading_strength, is_page_
 
 # Possessive, from the start of a whitespace run only: the same matches as the plain form
 # ("(?:\s+\*+|\s+NUMBER\.?\s*\**)$"), without retrying inside every run of spaces.
-_TRAILING_NOISE = re.compile(r"(?<!\s)(?:\s++\*+|\s++" + SCENE_NO + r"\.?\s*\**)$")
+_TRAILING_NOISE = re.compile(r"(?<!\s)(?:\s++[*\u2020\u2021]+|\s++" + SCENE_NO + r"\.?\s*\**)$")
 _LEADING_SCENE_NO = re.compile(r"^" + SCENE_NO + r"\.?\s+(?=\S)")
 _TRAILING_LETTER = re.compile(r"(?<=\S)\s{4,}[A-Za-z]$")
 _DIGITS = re.compile(r"\d+")
@@ -33,8 +33,21 @@ _CAND_START = re.compile(r"\n(?:[^\n\d]{0,3}+\d|[(*-]|[^\W\d_](?=\n))")
 # IGNORECASE); the IGNORECASE form only for text holding a letter lower() folds differently.
 _CAND_WORD = re.compile(r"\n(?:page|p\.|p a|more|cont|final|shoot|draft|scrip)")
 _CAND_WORD_ANY_CASE = re.compile(_CAND_WORD.pattern, re.IGNORECASE)
-_CAND_END = re.compile(r"\n(?:[\d*]|\.\d|[A-Za-z] [^\S\n]{3})")  # reversed: ends in a digit, *, ".5", "    x"
-_MARGIN = 60  # a trailing asterisk glued to text at or past this column is a revision mark
+_CAND_END = re.compile(r"\n(?:[\d*\u2020\u2021]|\.\d|[A-Za-z] [^\S\n]{3})")  # reversed: ends in a digit, *, †, ".5", "    x"
+_MARGIN = 60  # a revision mark sits past this column
+_MARKS = "*\u2020\u2021"  # revision marks: asterisks, daggers
+
+
+def without_margin_mark(line: str) -> str:
+    """A right-stripped line without the revision mark at its right margin: past column 60,
+    a run of asterisks or daggers set off by a space ("Go.      **", "Go.     ††"), or one
+    asterisk glued to the text ("...the door.*"). A run glued to the text ("Go**") stays."""
+    if len(line) <= _MARGIN or line[-1] not in _MARKS:
+        return line
+    body = line.rstrip(_MARKS)
+    if body[-1:].isspace() or len(line) - len(body) == 1 and line[-1] == "*":
+        return body.rstrip() or line
+    return line
 
 
 def hit_lines(pattern: re.Pattern[str], wrapped: str, inside: bool = False) -> list[int]:
@@ -66,7 +79,7 @@ def _trailing_noise(text: str) -> re.Match[str] | None:
 def strip_core(text: str) -> str:
     """The line without scene numbers on either side and revision asterisks."""
     end = text[-1]
-    if not (end in "0123456789*" or end == "." and text[-2:-1].isdigit() or text[0].isdigit()
+    if not (end in "0123456789*\u2020\u2021" or end == "." and text[-2:-1].isdigit() or text[0].isdigit()
             or text[1:2].isdigit() or text[2:4].isdigit()):
         return text
     # (Each pattern matches at most once, at the end or at the start: cut, not `sub`.)
@@ -87,7 +100,8 @@ def strip_core(text: str) -> str:
 class Lines:
     """The parallel per-line lists (see the module doc)."""
 
-    __slots__ = ("raw", "text", "indent", "core", "furniture", "debris", "n", "shapes", "headings", "lens", "wrapped")
+    __slots__ = ("raw", "text", "indent", "core", "furniture", "debris", "n", "shapes", "headings", "lens", "wrapped",
+                 "marked")
 
     def __init__(self, lines: list[str], page_markers: frozenset[int] = frozenset()) -> None:
         joined = "\n".join(lines)
@@ -107,14 +121,16 @@ class Lines:
             cands.update(self.hits(_CAND_WORD_ANY_CASE))
         else:
             cands.update(self.hits(_CAND_WORD, wrapped.lower()))
+        marked: list[int] = []
         for i in ends:
             r = raw[i]
             if len(r) > 8 and r[-2] == " " and r[-1].isalpha():
                 r = raw[i] = _TRAILING_LETTER.sub("", r)
                 text[i] = r.lstrip()
-            elif r[-1] == "*" and len(r) > _MARGIN and r[-2] != "*":
-                r = raw[i] = r.rstrip("*").rstrip() or r
+            elif r[-1] in _MARKS and (cut := without_margin_mark(r)) is not r:
+                r = raw[i] = cut
                 text[i] = r.lstrip()
+                marked.append(i)
         cands.update(ends)
         for word in ("evis", "EVIS"):  # one literal at a time: much faster than an alternation
             if word in wrapped:
@@ -138,6 +154,7 @@ class Lines:
         for i in _running_lines(text, core, furniture, cands):
             furniture[i] = True
         self.raw, self.text, self.core, self.furniture, self.debris = raw, text, core, furniture, debris
+        self.marked = marked  # lines whose revision mark was cut (`without_margin_mark`)
         self.lens = list(map(len, text))
         # Memos for this script only: core -> name_shape(core), heading_strength(core).
         self.shapes: dict[str, tuple[int, str]] = {}

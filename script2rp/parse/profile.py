@@ -228,6 +228,12 @@ def _find_cues(p: Lines, candidates: list[int], caseless: bool) -> list[tuple[in
     return found
 
 
+def flush_right(p: Lines, i: int, j: int) -> bool:
+    """Do lines i and j end at the same column (one either way)? A cue and its speech do
+    so only by chance; lines set flush right ("DIGITAL" / "DISTORTION TO" / "BLACK.") always."""
+    return -1 <= p.indent[i] + p.lens[i] - p.indent[j] - p.lens[j] <= 1
+
+
 def learn(p: Lines) -> Profile:
     """The profile of one script (see the module doc)."""
     text = p.text
@@ -246,6 +252,10 @@ def learn(p: Lines) -> Profile:
     left = [f for f in found if p.indent[f[1]] < p.indent[f[0]] - 2 or text[f[1]][0] == "("]
     if len(left) >= 0.5 * len(found):
         found = left
+    # A caps line over a line that starts right of where cues start (speech never does), the
+    # two ending at the same column, is a transition set flush right over lines, not a cue.
+    cue_col = _mode(Counter(p.indent[i] for i, _, _ in found), 0)
+    found = [f for f in found if p.indent[f[1]] < cue_col or not flush_right(p, f[0], f[1])]
     a = _Anchors()
     a.gaps = sum(g for _, _, g in found)
     if a.gaps < 0.3 * len(found):

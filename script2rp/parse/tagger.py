@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from script2rp.model import LineType, TaggedLine, TextForm
@@ -46,7 +46,7 @@ from script2rp.parse.patterns import (
 from script2rp.parse import profile
 from script2rp.parse.profile import Profile, learn
 
-__all__ = ["tag_lines", "form_tags", "tag", "paused_gc"]
+__all__ = ["tag_lines", "read_lines", "form_tags", "tag", "paused_gc"]
 
 _NUMBERED = re.compile(r"^(" + SCENE_NO + r")\.?\s+\S.*\S\s+\1\.?\s*\**$")
 _INLINE_CUE = re.compile(r"^([A-Z][A-Z0-9 .'’#-]{0,30}?[A-Z0-9.](?:\s*\([^()]{1,20}\))?)(?::\s*|\s{2,})(?=\S)(.*[a-z].*)$")
@@ -423,6 +423,8 @@ class _Tagger:
         if prof.indented:
             if y > x - 3:
                 return False  # centred display text: the next line is no further left
+            if y >= prof.cue and profile.flush_right(p, i, j):
+                return False  # lines set flush right, right of where cues start: a transition over lines
             if prof.speech_at(y) == -1 and y < prof.dialogue - 1:
                 # A line at the action column: speech only under a known name (a page typed
                 # with its speech flush left), never under a caps line before action.
@@ -602,20 +604,39 @@ class _Tagger:
 def tag_lines(lines: list[str], hints: dict[int, LineType] | None = None) -> list[LineType]:
     """One tag per input line; `hints` are types known from the file (kept as given). Never
     raises on any text."""
+    return read_lines(lines, hints)[0]
+
+
+def read_lines(lines: list[str], hints: dict[int, LineType] | None = None) -> tuple[list[LineType], list[str]]:
+    """`tag_lines`, and the lines without the revision marks the tagger found in the right
+    margin (`lines.without_margin_mark`). A scene's text is built from these, so no
+    revision mark ends up inside a sentence; every other line is kept as it is."""
     tagger = _Tagger(lines, hints or {})
     keep = double_spaced(tagger.p.lens)
     if keep is None:
-        return tagger.run()
+        return tagger.run(), _unmarked(lines, tagger.p, range(len(lines)))
     # Double-spaced: tag the script without its lone blank lines, then put them back.
     where = {old: new for new, old in enumerate(keep)}
-    inner = _Tagger([lines[i] for i in keep], {where[i]: k for i, k in (hints or {}).items() if i in where}).run()
+    inner = _Tagger([lines[i] for i in keep], {where[i]: k for i, k in (hints or {}).items() if i in where})
+    inner_tags = inner.run()
     tags: list[LineType] = ["blank"] * len(lines)
     for new, old in enumerate(keep):
-        tags[old] = inner[new]
+        tags[old] = inner_tags[new]
     for i, kind in (hints or {}).items():
         if 0 <= i < len(tags):
             tags[i] = kind
-    return tags
+    return tags, _unmarked(lines, inner.p, keep)
+
+
+def _unmarked(lines: list[str], read: Lines, where: Sequence[int]) -> list[str]:
+    """`lines` with each line `read` cut a revision mark from replaced by its cut form
+    (`where[k]`: the line of `lines` that `read`'s line k is)."""
+    if not read.marked:
+        return lines
+    out = list(lines)
+    for k in read.marked:
+        out[where[k]] = read.raw[k]
+    return out
 
 
 @contextmanager

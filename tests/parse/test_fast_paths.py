@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from script2rp.parse import lines, patterns, structure
 
 WORDS = ["CUT", "TO:", "FADE", "OUT.", "SMASH", "THE END", "INTERCUT", "POV", "SHOT", "ANGLE", "VIEW", "ON",
-         "CLOSE", "UP", "INT.", "EXT.", "12", "12A", "A12", "*", "**", "-", "JOHN", "Mara", "walks.", "yes,", "no!",
+         "CLOSE", "UP", "INT.", "EXT.", "12", "12A", "A12", "*", "**", "\u2020", "\u2020\u2021", "-", "JOHN", "Mara", "walks.", "yes,", "no!",
          "TITLE CARD", "BACK TO SCENE", "DISSOLVE", "WIPE", "(V.O.)", "(", ")", "...", "ROLL CREDITS", "VIEWS",
          "SHOTGUN", "q.", "Q.", ":", "TIME", "HARD", "IRIS"]
 line = st.lists(

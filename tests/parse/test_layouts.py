@@ -371,6 +371,36 @@ def test_side_by_side_dual_dialogue_is_two_dual_speeches():
     assert "ADA BEN" not in {c.name for c in sp.characters}
 
 
+def test_revision_marks_at_the_right_margin_leave_tags_and_text():
+    """Asterisks and daggers a revised script sets at the right margin, on any kind of line
+    (a dual cue pair included), are neither text nor a reason to end a speech."""
+    lines, expected = typed(0, 10, 15, 20)
+    lines += ["", " " * 20 + "ADA" + " " * 48 + "*", " " * 10 + "Pull the lever now." + " " * 40 + "*",
+              " " * 10 + "All the way back." + " " * 42 + "**", "",
+              "She pulls it. Nothing happens." + " " * 40 + "\u2020\u2020", "",
+              " " * 14 + "ADA" + " " * 27 + "BEN" + " " * 26 + "******",
+              " " * 5 + "Again!" + " " * 27 + "Which one?" + " " * 28 + "***", ""]
+    expected += ["blank", "character", "dialogue", "dialogue", "blank", "action", "blank", "character", "dialogue",
+                 "blank"]
+    assert mismatches(lines, expected) == []
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
+    texts = [getattr(e, "text", "") for e in sp.scenes[-1].elements[-4:]]
+    assert texts == ["Pull the lever now. All the way back.", "She pulls it. Nothing happens.", "Again!", "Which one?"]
+    assert all(d.dual for d in sp.scenes[-1].dialogues[-2:])
+
+
+def test_right_aligned_transition_over_several_lines_is_not_a_cue():
+    lines, expected = typed(0, 10, 15, 20)
+    lines += ["", "Ada pulls the last lever and the lamps die.", "",
+              " " * 53 + "DIGITAL", " " * 47 + "DISTORTION TO", " " * 54 + "BLACK.", "",
+              "EXT. YARD - DAY", "", "Ben hangs washing in the wind.", ""]
+    got = tag_lines(lines)
+    tail = got[len(expected) + 3 : len(expected) + 6]
+    assert "character" not in tail and "dialogue" not in tail, tail
+    assert mismatches(lines[: len(expected)], expected, got[: len(expected)]) == []
+    assert got[-4:] == ["scene_heading", "blank", "action", "blank"]
+
+
 # --- hints from the reader -------------------------------------------------------------------------------
 
 
