@@ -28,7 +28,7 @@ from itertools import accumulate, islice
 from dataclasses import dataclass
 
 from script2rp.parse.lines import Lines
-from script2rp.parse.patterns import HEADING_KW, HONORIFICS, TIME_ONLY, name_shape, split_inline_cue
+from script2rp.parse.patterns import HEADING_KW, HONORIFICS, SCENE_NO, TIME_ONLY, name_shape, split_inline_cue
 
 _HONORIFICS = frozenset(w.upper() + dot for w in HONORIFICS for dot in ("", "."))
 # The thresholds set by hand on the dev scripts (`benchmarks/tagger_noise.py` re-chooses them
@@ -333,7 +333,8 @@ def _action_and_inline(p: Lines, in_block: bytearray, a: _Anchors, caps: list[in
 
 
 _ASCII_CAPS = frozenset(string.ascii_uppercase)
-_KEYWORD_START = re.compile(r"\n(?:INT[. ]|EXT[. ]|I/E|INTERIOR|EXTERIOR|int\.|ext\.)")
+# (after a scene number too: a shooting script numbers its headings)
+_KEYWORD_START = re.compile(r"\n(?:" + SCENE_NO + r"\.?[^\S\n]+)?(?:INT[. ]|EXT[. ]|I/E|INTERIOR|EXTERIOR|int\.|ext\.)")
 
 
 # A blank line (its leading newline) before a line with a blank line after it.

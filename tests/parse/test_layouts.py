@@ -254,6 +254,25 @@ def test_lower_case_headings_without_int_ext_and_with_scene_numbers():
     assert mismatches(lines, expected) == []
 
 
+def test_shot_lines_in_a_numbered_shooting_script_are_not_headings():
+    """A script whose INT./EXT. headings carry scene numbers writes headings with keywords:
+    a capitalised line alone between blank lines there is a shot, not a bare place."""
+    lines, expected = typed(0, 10, 15, 20, repeat=3)
+    numbered = iter(range(10, 100))
+    for k, tag in enumerate(expected):
+        if tag == "scene_heading":
+            n = next(numbered)
+            lines[k] = f"{n}    {lines[k]}    {n}"
+    shots = ["ON THE LEVERS", "THE CLOCK", "BEN'S HANDS", "THE BOOK", "UNDER THE DESK", "THE LAMP",
+             "OUTSIDE", "THE BELL", "ADA'S FACE", "THE BOARD", "A TRAIN"]
+    for shot in shots:
+        lines += ["", shot, "", "The light flickers and comes back."]
+        expected += ["blank", "action", "blank", "action"]
+    got = tag_lines(lines)
+    assert [g for g, e in zip(got, expected) if e == "scene_heading"] == ["scene_heading"] * 6
+    assert "scene_heading" not in [got[k] for k, line in enumerate(lines) if line in shots]
+
+
 # --- transitions ----------------------------------------------------------------------------------
 
 
