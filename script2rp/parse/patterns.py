@@ -240,12 +240,13 @@ def name_shape(core: str) -> tuple[int, str]:
 NOT_A_NAME = (0, "")
 
 
-# A cue and its speech on one line: "MARA  Listen to me.", "MARA: Listen.", "MARA (V.O.) Listen."
+# A cue and its speech on one line: "MARA  Listen to me.", "MARA: Listen.", "MARA (V.O.) Listen.",
+# "MARA (V.O.) (CONT'D): Listen.", "MARA *: Listen." (a revision mark before the colon).
 # The name is in capitals; after a colon anything may follow, after spaces the speech starts
 # like a sentence and holds lower case (so "MARA steps in." and "MARA ENTERS" are not cues).
 _INLINE_CUE = re.compile(
-    r"^((?:M[ac])?[A-Z][A-Z0-9.'’#-]*(?: (?:M[ac])?[A-Z0-9#][A-Z0-9.'’#-]*){0,2}(?:\s*\([^()]{1,24}\))?)"
-    r"(?::\s*(\S.*)|\s+((?:[A-Z](?![A-Z])|[\"'“¿¡.…]).*[a-z].*))$"
+    r"^((?:M[ac])?[A-Z][A-Z0-9.'’#-]*(?: (?:M[ac])?[A-Z0-9#][A-Z0-9.'’#-]*){0,2}(?:\s*\([^()]{1,24}\)){0,2})"
+    r"(?:(?:\s*\*+)?:\s*(\S.*)|\s+((?:[A-Z](?![A-Z])|[\"'“¿¡.…]).*[a-z].*))$"
 )
 
 

@@ -189,6 +189,17 @@ def test_cue_and_speech_on_one_line(sep):
     assert (first.speaker, first.text) == ("ADA", "The nine-forty is late.")
 
 
+@pytest.mark.parametrize("cue", ["ADA (V.O.) (CONT'D)", "ADA *"])
+def test_inline_cue_with_two_extensions_or_a_revision_mark(cue):
+    lines, expected = inline_scene(": ")
+    lines += [cue + ": And another thing.", ""]
+    expected += ["character", "blank"]
+    assert mismatches(lines, expected) == []
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
+    last = sp.scenes[-1].dialogues[-1]
+    assert (last.speaker, last.text) == ("ADA", "And another thing.")
+
+
 def test_hanging_speech_under_an_inline_cue():
     lines, expected = ["INT. SIGNAL BOX - NIGHT", ""], ["scene_heading", "blank"]
     for _ in range(4):
@@ -219,6 +230,8 @@ def test_character_introduced_in_caps_inside_action_is_not_an_inline_cue():
         "LATER:",  # a time alone
         "THE NEXT MORNING",
         "215A  THE INFOMERCIAL.  215A",  # shooting script: letter suffix
+        "a73   int. signal box/ext. yard - day     a73",  # the same, lower-cased
+        "18a ext derelict yard night 18a *",
         "SCENE 225 OMITTED",
         "226   OMITTED   226",
         "HOUSE INTERIOR",  # a place with no INT./EXT.
