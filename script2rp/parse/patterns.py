@@ -243,10 +243,11 @@ NOT_A_NAME = (0, "")
 # A cue and its speech on one line: "MARA  Listen to me.", "MARA: Listen.", "MARA (V.O.) Listen.",
 # "MARA (V.O.) (CONT'D): Listen.", "MARA *: Listen." (a revision mark before the colon).
 # The name is in capitals; after a colon anything may follow, after spaces the speech starts
-# like a sentence and holds lower case (so "MARA steps in." and "MARA ENTERS" are not cues).
+# like a sentence and holds lower case (so "MARA steps in." and "MARA ENTERS" are not cues), or,
+# two spaces or more after the name, with a parenthetical ("MARA     (quietly) Go.").
 _INLINE_CUE = re.compile(
     r"^((?:M[ac])?[A-Z][A-Z0-9.'’#-]*(?: (?:M[ac])?[A-Z0-9#][A-Z0-9.'’#-]*){0,2}(?:\s*\([^()]{1,24}\)){0,2})"
-    r"(?:(?:\s*\*+)?:\s*(\S.*)|\s+((?:[A-Z](?![A-Z])|[\"'“¿¡.…]).*[a-z].*))$"
+    r"(?:(?:\s*\*+)?:\s*(\S.*)|\s+((?:[A-Z](?![A-Z])|[\"'“¿¡.…]).*[a-z].*)|\s{2,}(\(.*[a-z].*))$"
 )
 
 
@@ -255,7 +256,7 @@ def split_inline_cue(text: str) -> tuple[str, str] | None:
     m = _INLINE_CUE.match(text.strip())
     if not m or name_shape(m.group(1))[0] != 1:
         return None
-    return m.group(1), m.group(2) or m.group(3)
+    return m.group(1), m.group(2) or m.group(3) or m.group(4)
 
 
 _DUAL = re.compile(r"^(\S+(?: \S+){0,5})\s{4,}(\S+(?: \S+){0,5})$")

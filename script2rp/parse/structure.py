@@ -309,7 +309,8 @@ def _block(codes: str, texts: list[str], a: int, b: int, dual: set[int],
     if codes.count("D", a + 1, b) == b - a - 1 and not (first and first[0][0] == "("):
         return _Block(a, raw, speaker, extension, a in dual, b - 1, first + texts[a + 1 : b], None, [])
     body = codes[a + 1 : b]
-    items = [("parenthetical" if t[0] == "(" else "dialogue", t) for t in first]
+    # (a cue line's "(softly) Go." is speech with a parenthetical in it, as on a line of its own)
+    items = [("parenthetical" if t[0] == "(" and (")" not in t or t.endswith(")")) else "dialogue", t) for t in first]
     items += [(_KIND[c], texts[a + 1 + k]) for k, c in enumerate(body) if c in "DPL"]
     notes = [a + 1 + k for k, c in enumerate(body) if c == "N"]
     return _Block(a, raw, speaker, extension, a in dual, b - 1, None, items, notes)

@@ -99,6 +99,7 @@ class _Tagger:
         self.seen_structure = False
         self.cue_gap = 0
         self.inline_at: int | None = None
+        self.inline_paren = False  # the inline cue's line leaves a parenthetical open
         self.dual_pending = self.in_dual = False  # a side-by-side dual cue; inside its block
         prof = self.prof
         self.any_case = prof.caseless or prof.title_cues  # a cue may be typed in any case
@@ -212,8 +213,9 @@ class _Tagger:
         self.in_dual, self.dual_pending = self.dual_pending, False
         self.seen_structure = True
         if self.inline_at is not None:  # the speech began on the cue's line
-            self.state = SPEECH if self.inline_at >= 0 else OUT
-            self.block_indent, self.inline_at = self.inline_at, None
+            self.state = SPEECH if self.inline_at >= 0 or self.inline_paren else OUT
+            self.block_indent = self.inline_at if self.inline_at >= 0 else None
+            self.inline_at, self.paren_open = None, self.inline_paren
 
 
     # --- inside a dialogue block ------------------------------------------------------------
@@ -458,6 +460,8 @@ class _Tagger:
         # Where the speech's next lines sit; where speeches hang, a line back at the name's
         # column is not speech (-1: the speech ends on this line).
         self.inline_at = p.indent[i + 1] if hanging else -1 if prof.inline_hanging else x
+        # "NAME    (holding up a bottle of" / "vodka)": the parenthetical goes on below
+        self.inline_paren = "(" in split[1] and paren_outside(split[1], False)[1] and self._paren_closes_ahead(i)
         return True
 
     def _is_dual_cue(self, i: int) -> bool:
@@ -489,7 +493,11 @@ class _Tagger:
             self.prev_heading = kind == "scene_heading"
             self.seen_structure = True
             return
-        if self._is_cue(i) or prof.inline_names and self._inline_cue(i):
+        # (a parenthetical set off after the name, "BEN      (holding up the", is the speech's
+        # start where cues hold their speech, not a cue extension)
+        if prof.inline_names and "  (" in t and self._inline_cue(i) or self._is_cue(i) or (
+            prof.inline_names and self._inline_cue(i)
+        ):
             tags[i] = "character"
             self._open_block()
             self.prev_heading = False

@@ -211,6 +211,20 @@ def test_hanging_speech_under_an_inline_cue():
     assert sp.scenes[0].dialogues[0].text == "The nine-forty is late again, and the week is young."
 
 
+def test_hanging_speech_that_opens_with_a_parenthetical():
+    lines, expected = ["INT. SIGNAL BOX - NIGHT", ""], ["scene_heading", "blank"]
+    for _ in range(4):
+        lines += ["Ada pulls the lever.", "", "ADA         The nine-forty is late again,",
+                  "            and the week is young.", "", "BEN         Eleven minutes.", ""]
+        expected += ["action", "blank", "character", "dialogue", "blank", "character", "blank"]
+    lines += ["BEN         (holding up the empty", "            logbook)", "            Nobody reads it.", ""]
+    expected += ["character", "parenthetical", "dialogue", "blank"]
+    assert mismatches(lines, expected) == []
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
+    ben = sp.scenes[0].dialogues[-1]
+    assert (ben.speaker, ben.text, ben.parentheticals) == ("BEN", "Nobody reads it.", ["holding up the empty logbook"])
+
+
 def test_character_introduced_in_caps_inside_action_is_not_an_inline_cue():
     lines, expected = typed(0, 10, 15, 20)
     lines += ["", "ADA Listens. BEN Waits.", "", "ADA steps to the window."]
