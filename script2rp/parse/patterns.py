@@ -251,12 +251,26 @@ _INLINE_CUE = re.compile(
 )
 
 
-def split_inline_cue(text: str) -> tuple[str, str] | None:
-    """(cue, speech) of a line that holds both, else None (see `_INLINE_CUE`)."""
-    m = _INLINE_CUE.match(text.strip())
-    if not m or name_shape(m.group(1))[0] != 1:
-        return None
-    return m.group(1), m.group(2) or m.group(3) or m.group(4)
+# The same with the name in any case, for a line the tagger took for a cue because its name
+# is one the script uses ("frank   Freeze!", "guido (v.o.): Maestro...").
+_ANY_CASE_INLINE_CUE = re.compile(r"^([^\W\d][\w.'’ -]{0,30}?(?:\s*\([^()]{1,24}\)){0,2})(:\s*|\s{2,})(\S.*)$")
+
+
+def split_inline_cue(text: str, any_case: bool = False) -> tuple[str, str] | None:
+    """(cue, speech) of a line that holds both, else None (see `_INLINE_CUE`); with
+    `any_case`, a name not in capitals too (`_ANY_CASE_INLINE_CUE`)."""
+    text = text.strip()
+    m = _INLINE_CUE.match(text)
+    if m and name_shape(m.group(1))[0] == 1:
+        return m.group(1), m.group(2) or m.group(3) or m.group(4)
+    if any_case and not text[:2].isupper() and (m := _ANY_CASE_INLINE_CUE.match(text)) and name_shape(m.group(1))[0]:
+        speech = m.group(3)
+        # ("Mara     (quietly)", "McCLANE   (O.S.)": a cue and what qualifies it, no speech)
+        if WORD.search(speech) and (
+            m.group(2)[0] == ":" or not (speech[0] == "(" and speech[-1] == ")" and speech.count("(") == 1)
+        ):
+            return m.group(1), speech
+    return None
 
 
 _DUAL = re.compile(r"^(\S+(?: \S+){0,5})\s{4,}(\S+(?: \S+){0,5})$")

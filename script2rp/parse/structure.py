@@ -298,7 +298,7 @@ def _block(codes: str, texts: list[str], a: int, b: int, dual: set[int],
     raw = texts[a].strip()
     first: list[str] = []
     if codes[a] == "I":  # the cue's line holds the start of the speech
-        raw, speech = split_inline_cue(raw)  # type: ignore[misc]
+        raw, speech = split_inline_cue(raw, any_case=True)  # type: ignore[misc]
         first = [speech]
     got = cues.get(raw)
     if got is None:
@@ -436,7 +436,7 @@ def _codes(codes: str, texts: list[str]) -> str:
         if t.isupper():
             if "    " in t.strip() and split_dual_cue(t):
                 chars[i] = "W"
-        elif split_inline_cue(t):
+        elif split_inline_cue(t, any_case=True):  # (a cue line: its name may be in any case)
             chars[i] = "I"
     for m in re.finditer("H", codes):
         i = m.start()

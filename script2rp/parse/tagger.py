@@ -49,7 +49,6 @@ from script2rp.parse.profile import Profile, learn
 __all__ = ["tag_lines", "read_lines", "form_tags", "tag", "paused_gc"]
 
 _NUMBERED = re.compile(r"^(" + SCENE_NO + r")\.?\s+\S.*\S\s+\1\.?\s*\**$", re.IGNORECASE)  # "a73 ... a73" too
-_LOWER_INLINE = re.compile(r"^([^\W\d][\w.'’ -]{0,30}?)(?::\s*|\s{2,})(\S.*)$")
 _KEYWORDS = frozenset(("INT", "EXT", "EST", "I/E", "E/I"))  # the first three letters of a keyword heading
 _TRANSITION_WORDS = frozenset("CUT FADE DISSOLVE WIPE SMASH MATCH JUMP TIME HARD SNAP QUICK SLOW CROSS".split())
 _SENTENCE_STOP = re.compile(r"[.!?]['\"”’)]?$")
@@ -104,6 +103,9 @@ class _Tagger:
         prof = self.prof
         self.any_case = prof.caseless or prof.title_cues  # a cue may be typed in any case
         self.speech_side_edge = max(prof.dialogue, prof.action) + 2  # a cue stands right of this
+        # Speech is set narrower than action, so a line past its usual right edge is not speech;
+        # not where cues hold their speech ("NAME: ..."), which runs as wide as action.
+        self.speech_narrower = prof.action_edge >= prof.dialogue_edge + 10 and not prof.inline_layout
         self.facts: dict[str, tuple[str, bool, bool, bool, bool]] = {}  # text -> `_text_facts`, this script only
 
     # --- the pass -------------------------------------------------------------------------
@@ -113,7 +115,7 @@ class _Tagger:
         text, indent, lens, furniture, debris = p.text, p.indent, p.lens, p.furniture, p.debris
         plain = self._plain_lines()
         # the right edge past which a line at the speech column is too wide for speech
-        wide = prof.dialogue_edge + profile.EDGE_MARGIN if prof.action_edge >= prof.dialogue_edge + 10 else 1 << 30
+        wide = prof.dialogue_edge + profile.EDGE_MARGIN if self.speech_narrower else 1 << 30
         for i in range(p.n):
             t = text[i]
             if not t:
@@ -173,8 +175,8 @@ class _Tagger:
                 else not (c[:3].isupper() or c[:3].upper() in keywords or c.isupper() or inline and c[1:2].isupper())
             )
             and (
-                len(c) > 50
-                or c.count(" ") > 4 and "  " not in c and "(" not in c
+                # (a long line or a sentence is no cue, unless cues hold their speech here)
+                not inline and (len(c) > 50 or c.count(" ") > 4 and "  " not in c and "(" not in c)
                 or c.split(None, 1)[0].upper().rstrip(":") not in starts
             )
             for t, c, x in zip(p.text, p.core, p.indent)
@@ -323,8 +325,7 @@ class _Tagger:
         prof = self.prof
         if self.in_dual:
             return False
-        wide = prof.dialogue_edge + profile.EDGE_MARGIN
-        return prof.action_edge >= prof.dialogue_edge + 10 and self.p.indent[i] + self.p.lens[i] > wide
+        return self.speech_narrower and self.p.indent[i] + self.p.lens[i] > prof.dialogue_edge + profile.EDGE_MARGIN
 
     def _near_page_break(self, i: int) -> bool:
         """A blank line that only pads a page break does not end a speech."""
@@ -444,10 +445,9 @@ class _Tagger:
         if not prof.inline_names:
             return False
         if t[:1].islower():  # a known name typed in lower case ("frank   Freeze!")
-            m = _LOWER_INLINE.match(t)
-            if not m or m.group(1).upper() not in prof.inline_names:
+            split = split_inline_cue(t, any_case=True)  # ("guido (v.o.): Maestro...")
+            if not split or self.p.shape(split[0])[1] not in prof.inline_names:
                 return False
-            split = (m.group(1), m.group(2))
         elif not t[1:2].isupper() or not (split := split_inline_cue(t)):
             return False
         elif not prof.inline_layout and (

@@ -211,6 +211,20 @@ def test_hanging_speech_under_an_inline_cue():
     assert sp.scenes[0].dialogues[0].text == "The nine-forty is late again, and the week is young."
 
 
+def test_lower_case_cues_holding_long_speeches():
+    """Cues known from the script typed in lower case where it writes "NAME: speech" (SAIL's
+    lower-cased cues on part of it): long lines, extensions ("ben (v.o.): ...")."""
+    lines, expected = ["INT. SIGNAL BOX - NIGHT", ""], ["scene_heading", "blank"]
+    for ada, ben in [("ADA", "BEN")] * 3 + [("ada", "ben (v.o.)")] * 2:
+        lines += ["Ada pulls the lever and the whole box shakes with the weight of the points.", "",
+                  ada + ": The nine-forty is late again, third time this week, and it is only Tuesday.", "",
+                  ben + ": Eleven minutes, which must be some kind of record even for this line.", ""]
+        expected += ["action", "blank", "character", "blank", "character", "blank"]
+    assert mismatches(lines, expected) == []
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
+    assert [(d.speaker, d.extension) for d in sp.scenes[0].dialogues[-2:]] == [("ADA", None), ("BEN", "V.O.")]
+
+
 def test_hanging_speech_that_opens_with_a_parenthetical():
     lines, expected = ["INT. SIGNAL BOX - NIGHT", ""], ["scene_heading", "blank"]
     for _ in range(4):
