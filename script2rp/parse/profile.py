@@ -275,15 +275,17 @@ def learn(p: Lines) -> Profile:
     inline = _action_and_inline(p, in_block, a, caps)
     prof = _profile(a, p.indent, caseless)
     title_names = _title_names(p, titled)
+    blocks = a.blocks  # cues on a line of their own
     if len(title_names) >= 5 and len(title_names) >= a.blocks / 2:
         prof.title_cues = True  # cues are typed in title case: their columns say nothing
         prof.indented = False
+        blocks += sum(p.shapes[p.core[i]][1] in title_names for i in titled)
     prof.names |= title_names
     hung = inline.pop("\0hanging", 0)
     lines = sum(inline.values())
     prof.inline_hanging = hung >= 0.3 * lines
     if lines >= 5:  # a layout of its own when there are few ordinary cues; else known speakers only
-        own = prof.inline_layout = lines >= 0.5 * a.blocks
+        own = prof.inline_layout = lines >= 0.5 * blocks
         prof.inline_names = frozenset(name for name, k in inline.items() if name in prof.names or own and k >= 3)
         if own:
             prof.indented = False  # the cues sit at the action column

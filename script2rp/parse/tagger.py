@@ -434,8 +434,10 @@ class _Tagger:
             return not gap or abs(y - prof.dialogue) <= 2 or prof.speech_at(y) == 1
         if nupper and len(nt) < 40 and not (self.p.shape(ncore)[0] == 0 and ends_sentence(nt)):
             return False  # two capitalised lines in a row in a flat script: headings, shouted action
-        if prof.inline_layout and not known and not y > x + 3:
-            return False  # cues share their line with the speech here: a caps line alone is action
+        if (prof.inline_layout or prof.title_cues and shape == 1) and not known and not y > x + 3:
+            # cues share their line with the speech here, or are typed in title case: a caps
+            # line alone is action or a heading
+            return False
         return known or self.seen_structure  # on a title page, only a name that recurs
 
     def _inline_cue(self, i: int) -> bool:

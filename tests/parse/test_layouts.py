@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from script2rp.model import TextForm
 from script2rp.parse import form_tags, parse_form, tag_lines
+from script2rp.parse.lines import Lines
+from script2rp.parse.profile import learn
 
 SCENE = [
     ("heading", "INT. SIGNAL BOX - NIGHT"),
@@ -151,6 +153,25 @@ def test_cues_not_capitalised_anywhere_read_by_their_column(case):
 def test_title_case_cues_flush_left():
     """Flush left, cues in title case ("Mr. Park"): the names recur over speech."""
     lines, expected = typed(0, 0, 0, 0, cue_case=str.title, repeat=3)
+    assert mismatches(lines, expected) == []
+
+
+def test_title_case_cues_with_a_few_cues_that_hold_their_speech():
+    """A few "NAME: line" cues (on the radio) in a script whose cues are in title case do not
+    make it a script where cues hold their speech, and a capitalised line over action there
+    is no cue: its cues are in title case."""
+    lines, expected = [], []
+    shots = ["THE SIGNAL LAMP", "THE BLACK TELEPHONE", "THE LOGBOOK", "THE KETTLE", "THE STOVE", "THE LEVERS"]
+    for k in range(6):
+        lines += ["INT. SIGNAL BOX - NIGHT", "", "Rain on the windows. The lamps flicker.", ""]
+        expected += ["scene_heading", "blank", "action", "blank"]
+        for name in ["Ada", "Ben", "Cora", "Dev", "Eli"]:
+            lines += [name, f"That is the {k + 2}th train tonight, and it is late.", ""]
+            expected += ["character", "dialogue", "blank"]
+        lines += [f"DEV: Signal failure at Norton junction, delay {k + 2} minutes, over.", "",
+                  shots[k], "Ada switches the radio off and the rain is loud again.", ""]
+        expected += ["character", "blank", "action", "action", "blank"]
+    assert learn(Lines(lines)).inline_layout is False
     assert mismatches(lines, expected) == []
 
 
