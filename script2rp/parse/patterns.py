@@ -142,9 +142,10 @@ def transition_match(core: str) -> bool:
 
 
 # The same in sentence case, as some typists write them ("Cut to.", "Fade out.").
-_TRANSITION_ANY_CASE = re.compile(
-    r"^(?:(?:smash|match|jump|time|hard|snap|quick|slow|cross)\s+)?(?:cut|fade|dissolve|wipe)"
-    r"(?:\s+(?:to|in|out|up|back|over)(?:\s+(?:black|white|scene))?)?\s*[:.]$",
+_TRANSITION_ANY_CASE = re.compile(  # "Cut to.", "Cut back to.", "Back to scene.", "Fade out.."
+    r"^(?:(?:smash|match|jump|time|hard|snap|quick|slow|cross)\s+)?"
+    r"(?:(?:cut|fade|dissolve|wipe)(?:\s+(?:back|down|up|in|out|over))?(?:\s+to)?|back\s+to)"
+    r"(?:\s+(?:black|white|scene))?\s*[:.]{1,2}$",
     re.IGNORECASE,
 )
 

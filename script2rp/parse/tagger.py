@@ -50,7 +50,7 @@ __all__ = ["tag_lines", "read_lines", "form_tags", "tag", "paused_gc"]
 
 _NUMBERED = re.compile(r"^(" + SCENE_NO + r")\.?\s+\S.*\S\s+\1\.?\s*\**$", re.IGNORECASE)  # "a73 ... a73" too
 _KEYWORDS = frozenset(("INT", "EXT", "EST", "I/E", "E/I"))  # the first three letters of a keyword heading
-_TRANSITION_WORDS = frozenset("CUT FADE DISSOLVE WIPE SMASH MATCH JUMP TIME HARD SNAP QUICK SLOW CROSS".split())
+_TRANSITION_WORDS = frozenset("CUT FADE DISSOLVE WIPE SMASH MATCH JUMP TIME HARD SNAP QUICK SLOW CROSS BACK".split())
 _SENTENCE_STOP = re.compile(r"[.!?]['\"”’)]?$")
 _SPEECH_KINDS = frozenset(("dialogue", "parenthetical", "lyrics"))
 

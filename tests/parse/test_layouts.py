@@ -339,7 +339,8 @@ def test_shot_lines_in_a_numbered_shooting_script_are_not_headings():
 
 
 @pytest.mark.parametrize("transition", ["Cut to.", "Fade out.", "Dissolve to:", "SNAP CUT TO BLACK", "CUT TO BLACK",
-                                        "FLASHBACK TO:", "SMASH TO:"])
+                                        "FLASHBACK TO:", "SMASH TO:", "Back to.", "Cut back to.", "Back to scene.",
+                                        "Fade out.."])
 def test_transition_classes(transition):
     lines, expected = typed(0, 10, 15, 20)
     lines += ["", " " * 48 + transition, "", "EXT. YARD - DAY", "", "Ben hangs washing in the wind.", ""]
