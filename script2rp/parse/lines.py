@@ -18,15 +18,12 @@ from collections import defaultdict
 from itertools import accumulate, chain, repeat
 from operator import sub
 
-from script2rp.parse.patterns import SCENE_NO, STAMP, heading_strength, is_page_marker, name_shape
+from script2rp.parse.patterns import NUMBERED_BOTH_ENDS, SCENE_NO, STAMP, heading_strength, is_page_marker, name_shape
 
 # Possessive, from the start of a whitespace run only: the same matches as the plain form
 # ("(?:\s+\*+|\s+NUMBER\.?\s*\**)$"), without retrying inside every run of spaces.
 _TRAILING_NOISE = re.compile(r"(?<!\s)(?:\s++[*\u2020\u2021]+|\s++" + SCENE_NO + r"\.?\s*\**)$")
 _LEADING_SCENE_NO = re.compile(r"^" + SCENE_NO + r"\.?\s+(?=\S)")
-# The same number at both ends is a scene number in any case ("a73  int. car - day  a73": a
-# shooting script lower-cased); alone, a lower-case "2nd" or "a1" is a word.
-_BOTH_NUMBERS_ANY_CASE = re.compile(r"^(" + SCENE_NO + r")\.?\s+(\S(?:.*\S)?)\s+\1\.?[\s*]*$", re.IGNORECASE)
 _TRAILING_LETTER = re.compile(r"(?<=\S)\s{4,}[A-Za-z]$")
 _DIGITS = re.compile(r"\d+")
 
@@ -97,7 +94,7 @@ def strip_core(text: str) -> str:
             core = core[m.end() :]
             if m := _LEADING_SCENE_NO.match(core):
                 core = core[m.end() :]
-    if m := _BOTH_NUMBERS_ANY_CASE.match(core):
+    if m := NUMBERED_BOTH_ENDS.match(core):  # (alone, a lower-case "2nd" or "a1" is a word)
         core = m.group(2)
     return core.strip() or text
 

@@ -32,7 +32,7 @@ from script2rp.model import LineType, TaggedLine, TextForm
 from script2rp.parse.lines import Lines, double_spaced
 from script2rp.parse.patterns import (
     HONORIFIC,
-    SCENE_NO,
+    NUMBERED_BOTH_ENDS,
     TIME_ONLY,
     WORD,
     ends_sentence,
@@ -48,7 +48,6 @@ from script2rp.parse.profile import Profile, learn
 
 __all__ = ["tag_lines", "read_lines", "form_tags", "tag", "paused_gc"]
 
-_NUMBERED = re.compile(r"^(" + SCENE_NO + r")\.?\s+\S.*\S\s+\1\.?\s*\**$", re.IGNORECASE)  # "a73 ... a73" too
 _KEYWORDS = frozenset(("INT", "EXT", "EST", "I/E", "E/I"))  # the first three letters of a keyword heading
 _TRANSITION_WORDS = frozenset("CUT FADE DISSOLVE WIPE SMASH MATCH JUMP TIME HARD SNAP QUICK SLOW CROSS BACK".split())
 _SENTENCE_STOP = re.compile(r"[.!?]['\"”’)]?$")
@@ -496,9 +495,10 @@ class _Tagger:
             self.seen_structure = True
             return
         # (a parenthetical set off after the name, "BEN      (holding up the", is the speech's
-        # start where cues hold their speech, not a cue extension)
-        if prof.inline_names and "  (" in t and self._inline_cue(i) or self._is_cue(i) or (
-            prof.inline_names and self._inline_cue(i)
+        # start where cues hold their speech, not a cue extension: try the inline reading first)
+        inline_first = prof.inline_names and "  (" in t
+        if inline_first and self._inline_cue(i) or self._is_cue(i) or (
+            prof.inline_names and not inline_first and self._inline_cue(i)
         ):
             tags[i] = "character"
             self._open_block()
@@ -541,7 +541,7 @@ class _Tagger:
         """Numbered on both sides: a production heading, whatever its case."""
         p = self.p
         t, core = p.text[i], p.core[i]
-        if t[0] == core[0] or not _NUMBERED.match(t) or shot_search(core.upper()):
+        if t[0] == core[0] or not NUMBERED_BOTH_ENDS.match(t) or shot_search(core.upper()):
             return False
         return len(core) <= 45 and not ends_sentence(core) or self.p.heading(core.upper()) > 0
 

@@ -221,12 +221,18 @@ def test_inline_cue_with_two_extensions_or_a_revision_mark(cue):
     assert (last.speaker, last.text) == ("ADA", "And another thing.")
 
 
-def test_hanging_speech_under_an_inline_cue():
+def hanging_scene() -> tuple[list[str], list[str]]:
+    """A scene whose cues hold their speech, its next lines hanging under it."""
     lines, expected = ["INT. SIGNAL BOX - NIGHT", ""], ["scene_heading", "blank"]
     for _ in range(4):
         lines += ["Ada pulls the lever.", "", "ADA         The nine-forty is late again,",
                   "            and the week is young.", "", "BEN         Eleven minutes.", ""]
         expected += ["action", "blank", "character", "dialogue", "blank", "character", "blank"]
+    return lines, expected
+
+
+def test_hanging_speech_under_an_inline_cue():
+    lines, expected = hanging_scene()
     assert mismatches(lines, expected) == []
     sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
     assert sp.scenes[0].dialogues[0].text == "The nine-forty is late again, and the week is young."
@@ -247,11 +253,7 @@ def test_lower_case_cues_holding_long_speeches():
 
 
 def test_hanging_speech_that_opens_with_a_parenthetical():
-    lines, expected = ["INT. SIGNAL BOX - NIGHT", ""], ["scene_heading", "blank"]
-    for _ in range(4):
-        lines += ["Ada pulls the lever.", "", "ADA         The nine-forty is late again,",
-                  "            and the week is young.", "", "BEN         Eleven minutes.", ""]
-        expected += ["action", "blank", "character", "dialogue", "blank", "character", "blank"]
+    lines, expected = hanging_scene()
     lines += ["BEN         (holding up the empty", "            logbook)", "            Nobody reads it.", ""]
     expected += ["character", "parenthetical", "dialogue", "blank"]
     assert mismatches(lines, expected) == []
