@@ -431,7 +431,12 @@ class _Tagger:
                 # with its speech flush left), never under a caps line before action.
                 return known and not gap and not nupper
             return not gap or abs(y - prof.dialogue) <= 2 or prof.speech_at(y) == 1
-        if nupper and len(nt) < 40 and not (self.p.shape(ncore)[0] == 0 and ends_sentence(nt)):
+        if nupper and len(nt) < 40 and not (self.p.shape(ncore)[0] == 0 and ends_sentence(nt)) and not (
+            # (a name the script gives speech to, alone at the action column: speech in capitals,
+            # a song or a shout)
+            known and x <= prof.action + 2 and ":" not in core and core.count("(") == core.count(")")
+            and self.p.shape(ncore)[1] not in prof.names  # (not a shot over the next cue: "ON STAGE" / "RACHEL")
+        ):
             return False  # two capitalised lines in a row in a flat script: headings, shouted action
         if (prof.inline_layout or prof.title_cues and shape == 1) and not known and not y > x + 3:
             # cues share their line with the speech here, or are typed in title case: a caps

@@ -121,6 +121,23 @@ def test_flush_left_everything_at_column_0():
     assert mismatches(lines, expected) == []
 
 
+SONG = [
+    ("cue", "BEN"),
+    ("dialogue", "OH THE NINE-FORTY NEVER COMES"),
+    ("dialogue", "AND THE LEVERS NEVER REST"),
+    ("action", "Ada does not look up from the board."),
+    ("cue", "ADA"),
+    ("dialogue", "Not in my box, you don't."),
+]
+
+
+def test_flush_left_speech_in_capitals_under_a_known_name():
+    """Everything at column 0: a name the script gives speech to, over a line in capitals
+    (a song, a shout), is a cue and its speech, not two lines of shouted action."""
+    lines, expected = typed(0, 0, 0, 0, scene=SCENE + SONG)
+    assert mismatches(lines, expected) == []
+
+
 def test_tabs_are_columns_too():
     lines, expected = typed(8, 16, 24, 32)
     lines = [line.replace(" " * 8, "\t") for line in lines]
