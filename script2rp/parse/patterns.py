@@ -248,10 +248,11 @@ NOT_A_NAME = (0, "")
 # "MARA (V.O.) (CONT'D): Listen.", "MARA *: Listen." (a revision mark before the colon).
 # The name is in capitals; after a colon anything may follow, after spaces the speech starts
 # like a sentence and holds lower case (so "MARA steps in." and "MARA ENTERS" are not cues), or,
-# two spaces or more after the name, with a parenthetical ("MARA     (quietly) Go.").
+# two spaces or more after the name, with a parenthetical or a dash ("MARA     (quietly) Go.",
+# "MARA     --and then?"; "MARA -- the cook" is action).
 _INLINE_CUE = re.compile(
     r"^((?:M[ac])?[A-Z][A-Z0-9.'’#-]*(?: (?:M[ac])?[A-Z0-9#][A-Z0-9.'’#-]*){0,2}(?:\s*\([^()]{1,24}\)){0,2})"
-    r"(?:(?:\s*\*+)?:\s*(\S.*)|\s+((?:[A-Z](?![A-Z])|[\"'“¿¡.…]).*[a-z].*)|\s{2,}(\(.*[a-z].*))$"
+    r"(?:(?:\s*\*+)?:\s*(\S.*)|\s+((?:[A-Z](?![A-Z])|[\"'“¿¡.…]).*[a-z].*)|\s{2,}((?:\(|--|[—–]).*[a-z].*))$"
 )
 
 

@@ -283,7 +283,7 @@ def learn(p: Lines) -> Profile:
     prof.names |= title_names
     hung = inline.pop("\0hanging", 0)
     lines = sum(inline.values())
-    prof.inline_hanging = hung >= 0.3 * lines
+    prof.inline_hanging = lines > 0 and hung >= 0.3 * lines
     if lines >= 5:  # a layout of its own when there are few ordinary cues; else known speakers only
         own = prof.inline_layout = lines >= 0.5 * blocks
         prof.inline_names = frozenset(name for name, k in inline.items() if name in prof.names or own and k >= 3)

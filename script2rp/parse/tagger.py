@@ -270,6 +270,8 @@ class _Tagger:
             return prof.speech_at(x) != -1 or not prof.indented
         if abs(x - b) <= 1:
             return not self._too_wide(i)
+        if prof.inline_layout and prof.inline_hanging and x < b - 2:
+            return False  # where speeches hang right of their names, a line back left of them is not speech
         side = prof.speech_at(x)
         if side:
             return side == 1

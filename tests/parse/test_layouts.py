@@ -255,6 +255,34 @@ def test_hanging_speech_under_an_inline_cue():
     assert sp.scenes[0].dialogues[0].text == "The nine-forty is late again, and the week is young."
 
 
+def test_hanging_speech_ends_where_a_line_goes_back_to_the_names_column():
+    """No blank lines: action typed right after a hanging speech, at the name's column, is
+    action; a speech may open with a dash ("BEN         --and then?")."""
+    lines, expected = hanging_scene()
+    lines = [line for line in lines if line]
+    expected = [e for e in expected if e != "blank"]
+    lines += ["BEN         --and then the ten-fifteen,", "            if it runs at all.",
+              "Ada does not answer. She pulls the lever again.", "The bell rings twice."]
+    expected += ["character", "dialogue", "action", "action"]
+    assert mismatches(lines, expected) == []
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
+    assert sp.scenes[0].dialogues[-1].text == "--and then the ten-fifteen, if it runs at all."
+
+
+def test_action_right_after_a_hanging_speech_in_a_script_of_bare_name_lines():
+    """Bare capitalised names over lower-case text ("ADA" / "stands at the window") make the
+    name's column look like speech; where speeches hang, the line after one that goes back
+    to the name's column is action all the same."""
+    lines = ["INT. SIGNAL BOX - NIGHT"]
+    for _ in range(4):
+        lines += ["Ada pulls the lever.", "ADA         The nine-forty is late again,", "            and the week is young.",
+                  "BEN         Eleven minutes.", "ADA", "stands at the window and counts the carriages.",
+                  "BEN         Twelve now.", "            Thirteen.", "He writes it in the book."]
+    tags = dict(zip(lines, tag_lines(lines)))
+    assert (tags["Ada pulls the lever."], tags["He writes it in the book."]) == ("action", "action")
+    assert (tags["BEN         Twelve now."], tags["            Thirteen."]) == ("character", "dialogue")
+
+
 def test_lower_case_cues_holding_long_speeches():
     """Cues known from the script typed in lower case where it writes "NAME: speech" (SAIL's
     lower-cased cues on part of it): long lines, extensions ("ben (v.o.): ...")."""
