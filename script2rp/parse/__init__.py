@@ -43,10 +43,17 @@ def parse_form(
 
     with paused_gc():
         # (the tagger's reading of the lines when it tagged them: no margin marks in the text)
-        kinds, texts = (form.tags, form.lines) if form.tags is not None else read_lines(form.lines, form.hints)
+        kinds, texts, spacers = (
+            (form.tags, form.lines, []) if form.tags is not None else read_lines(form.lines, form.hints)
+        )
         n = min(len(kinds), len(texts))
         kinds, texts = kinds[:n], texts[:n]
         codes = _kind_codes(kinds)
+        if spacers:  # a double-spaced script's lone blank lines: skipped like page furniture
+            chars = list(codes)
+            for i in spacers:
+                chars[i] = "M"
+            codes = "".join(chars)
         if check and not codes_look_like_screenplay(codes, texts):
             raise ScreenplayError(form.source, NOT_A_SCREENPLAY)
         kwargs = {} if min_scene_lines is None else {"min_scene_lines": min_scene_lines}

@@ -14,7 +14,7 @@ engine skips from line to line at C speed). Line ends are scanned in the reverse
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from itertools import accumulate, chain, repeat
 from operator import sub
 
@@ -209,7 +209,7 @@ def _running_lines(text: list[str], core: list[str], furniture: list[bool], cand
     return out
 
 
-def double_spaced(lens: list[int]) -> list[int] | None:
+def double_spaced(lens: list[int], indent: list[int]) -> list[int] | None:
     """The lines to keep when a script is double-spaced (a blank line after every line, so
     one blank line means nothing and two or more end a paragraph): every line but the lone
     blank lines. None for an ordinary script."""
@@ -221,8 +221,12 @@ def double_spaced(lens: list[int]) -> list[int] | None:
     if followed < 0.85 * content:
         return None
     # Paragraphs end with two or more blank lines; a script of one-line paragraphs (every
-    # line followed by one blank line) is not double-spaced.
+    # line followed by one blank line) is not double-spaced. Unless the blank line follows
+    # every line, speeches and their cues included (a web page's line breaks doubled): its
+    # blank lines say nothing, and where its columns tell speech from action, they are dropped.
     wide = sum(1 for a, b, c in zip(lens, lens[1:], lens[2:]) if a and not b and not c)
     if wide < 0.25 * followed:
-        return None
+        columns = Counter(x for x, k in zip(indent, lens) if k)
+        if followed < 0.98 * content or columns.most_common(1)[0][1] > 0.8 * content:
+            return None
     return [i for i in range(n) if lens[i] or (0 < i < n - 1 and not (lens[i - 1] and lens[i + 1]))]

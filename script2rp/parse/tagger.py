@@ -623,14 +623,18 @@ def tag_lines(lines: list[str], hints: dict[int, LineType] | None = None) -> lis
     return read_lines(lines, hints)[0]
 
 
-def read_lines(lines: list[str], hints: dict[int, LineType] | None = None) -> tuple[list[LineType], list[str]]:
-    """`tag_lines`, and the lines without the revision marks the tagger found in the right
-    margin (`lines.without_margin_mark`). A scene's text is built from these, so no
-    revision mark ends up inside a sentence; every other line is kept as it is."""
+def read_lines(
+    lines: list[str], hints: dict[int, LineType] | None = None
+) -> tuple[list[LineType], list[str], list[int]]:
+    """`tag_lines`; the lines without the revision marks the tagger found in the right
+    margin (`lines.without_margin_mark`: a scene's text is built from these, so no revision
+    mark ends up inside a sentence; every other line is kept as it is); and in a
+    double-spaced script the blank lines that mean nothing (`lines.double_spaced`), which
+    must not break a speech or a paragraph (empty otherwise)."""
     tagger = _Tagger(lines, hints or {})
-    keep = double_spaced(tagger.p.lens)
+    keep = double_spaced(tagger.p.lens, tagger.p.indent)
     if keep is None:
-        return tagger.run(), _unmarked(lines, tagger.p, range(len(lines)))
+        return tagger.run(), _unmarked(lines, tagger.p, range(len(lines))), []
     # Double-spaced: tag the script without its lone blank lines, then put them back.
     where = {old: new for new, old in enumerate(keep)}
     inner = _Tagger([lines[i] for i in keep], {where[i]: k for i, k in (hints or {}).items() if i in where})
@@ -641,7 +645,8 @@ def read_lines(lines: list[str], hints: dict[int, LineType] | None = None) -> tu
     for i, kind in (hints or {}).items():
         if 0 <= i < len(tags):
             tags[i] = kind
-    return tags, _unmarked(lines, inner.p, keep)
+    spacers = sorted(set(range(len(lines))) - set(keep))
+    return tags, _unmarked(lines, inner.p, keep), spacers
 
 
 def _unmarked(lines: list[str], read: Lines, where: Sequence[int]) -> list[str]:

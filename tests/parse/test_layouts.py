@@ -144,13 +144,22 @@ def test_tabs_are_columns_too():
     assert mismatches(lines, expected) == []
 
 
-def test_double_spaced_script():
-    lines, expected = typed(0, 10, 15, 20, repeat=3)
+@pytest.mark.parametrize("paragraphs", [True, False], ids=["paragraphs", "every_line"])
+def test_double_spaced_script(paragraphs):
+    """A blank line after every line: with two between paragraphs, or (a web page's doubled
+    line breaks) one after every line, between a cue and its speech and inside speeches
+    too, where the columns still tell speech from action. The lone blank lines break no
+    speech: the screenplay has its cast and whole speeches."""
+    lines, expected = typed(0, 10, 15, 20, blanks=paragraphs, repeat=3)
     spaced, tags = [], []
     for line, t in zip(lines, expected):
         spaced += [line, ""]
         tags += [t, "blank"]
     assert mismatches(spaced, tags) == []
+    sp = parse_form(TextForm(spaced, "<t>", "text"), min_scene_lines=0)
+    assert {c.name for c in sp.characters} == {"ADA", "BEN", "CONDUCTOR"}
+    first = sp.scenes[0].dialogues[0]
+    assert (first.speaker, first.text) == ("ADA", SCENE[3][1])
 
 
 def test_lower_case_cues_known_from_the_rest_of_the_script():
