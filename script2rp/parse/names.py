@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["normalise_cue", "has_contd", "canonical_extension"]
+__all__ = ["normalise_cue", "has_contd", "canonical_extension", "BARE_EXTENSION"]
 
 _CONTD = re.compile(
     r"^(?:CONT(?:\s*['’`´]?\s*D|INUED|INUING|\.)?|CON'T(?:'?D)?|CNT'D|CTD)\.?$",
@@ -37,7 +37,7 @@ _CONTD_WORD = re.compile(
 )
 _PAREN = re.compile(r"\(([^()]*)\)?|\[([^\[\]]*)\]?")
 # Bare extensions that may trail a name without parentheses (abbreviations only).
-_BARE_EXT = re.compile(
+BARE_EXTENSION = re.compile(
     r"\s+(V[./]\s?[O0]\.?|VO|O[./]\s?S\.?|OS|O\.\s?C\.?|OC|PRE-?LAP|CONT['’]?D\.?|CONTINUING|CONT\.)$",
     re.IGNORECASE,
 )
@@ -62,7 +62,7 @@ def has_contd(raw: str) -> bool:
         inner = m.group(1) if m.group(1) is not None else m.group(2) or ""
         if _CONTD_WORD.search(inner):
             return True
-    return bool(_BARE_EXT.search(raw.rstrip().rstrip(":^").rstrip()) and _CONTD_WORD.search(raw.split()[-1]))
+    return bool(BARE_EXTENSION.search(raw.rstrip().rstrip(":^").rstrip()) and _CONTD_WORD.search(raw.split()[-1]))
 
 
 def canonical_extension(ext: str) -> str | None:
@@ -110,7 +110,7 @@ def normalise_cue(raw: str) -> tuple[str, str | None]:
         return " "
 
     name = _strip_furniture(_PAREN.sub(take, s))
-    while (m := _BARE_EXT.search(name)) and m.start() > 0:
+    while (m := BARE_EXTENSION.search(name)) and m.start() > 0:
         inners.insert(0, m.group(1))
         name = _strip_furniture(name[: m.start()])
     for inner in inners:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from script2rp.parse.names import BARE_EXTENSION
+
 SCENE_NO = r"[A-Z]{0,2}\d{1,4}[A-Z]{0,3}"
 # A line numbered at both ends with the same scene number, in any case ("12  INT. HOUSE  12",
 # "a73  int. car - day  a73": a shooting script lower-cased); group 2 is what lies between.
@@ -210,6 +212,8 @@ _PARTICLES = frozenset(("of", "the", "de", "van", "von", "da", "del", "la", "le"
 def cue_name(core: str) -> str | None:
     """The name part of a plausible character cue (extensions removed), or None."""
     name = (_EXTENSIONS.sub("", core) if "(" in core else core).strip().rstrip(":").strip().lstrip("@").rstrip("^").strip()
+    if " " in name:  # an extension typed without parentheses: "JUNO V.O.", "JAMAL O.S."
+        name = BARE_EXTENSION.sub("", name)
     if not name or len(name) > 38 or name.count(" ") > 4 or not WORD.search(name):
         return None
     if ")" in name and "(" not in core:  # "AWAY)": the end of a parenthetical broken over lines

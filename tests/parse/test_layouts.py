@@ -138,6 +138,16 @@ def test_flush_left_speech_in_capitals_under_a_known_name():
     assert mismatches(lines, expected) == []
 
 
+@pytest.mark.parametrize("extension", ["V.O.", "O.S.", "O.C.", "V/O", "CONT'D"])
+def test_cue_with_an_extension_typed_without_parentheses(extension):
+    """ "ADA V.O." is a cue like "ADA (V.O.)": its speech is speech, its speaker ADA."""
+    scene = SCENE + [("cue", "BEN " + extension), ("dialogue", "Nobody reads the book, I said.")]
+    lines, expected = typed(scene=scene)
+    assert mismatches(lines, expected) == []
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
+    assert sp.scenes[-1].dialogues[-1].speaker == "BEN"
+
+
 def test_tabs_are_columns_too():
     lines, expected = typed(8, 16, 24, 32)
     lines = [line.replace(" " * 8, "\t") for line in lines]
