@@ -20,6 +20,7 @@ NUMBERED_BOTH_ENDS = re.compile(r"^(" + SCENE_NO + r")\.?\s+(\S.*\S)\s+\1\.?\s*\
 _PAGE_MARKER = re.compile(
     r"""^(?:
         (?:page\s*|p\.\s*)?-?\s*\d{1,4}[A-Z]{0,2}(?:\s*-\s*\d{1,4}[A-Z]{0,2})?\s*\.?\s*-?  # 12. | 78A. | 75-78. | p. 70 | - 5 -
+      | [-?~*•·=\[(<]\s?\d{1,4}[A-Z]?\.?\s?[-?~*•·=\])>]              # ? 208 ? | (12) | [12] | ~ 12 ~
       | (?:page\s*)?\d{1,4}\s*(?:/|of)\s*\d{1,4}                # 12/120 | Page 12 of 120
       | \d{1,4}\s*\|\s*p\s?a\s?g\s?e                            # 49 | P a g e
       | p\s?a\s?g\s?e\s*\|?\s*\d{1,4}                           # Page | 49
@@ -32,7 +33,7 @@ _PAGE_MARKER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # Cheap pre-check so the page-marker pattern runs on few lines.
-_MARKER_HINT = re.compile(r"[\d(*-]|.\d|(?i:page|p\.|p a|more|cont|final|shoot|draft|scrip)")
+_MARKER_HINT = re.compile(r"[\d(*-]|.{1,2}\d|(?i:page|p\.|p a|more|cont|final|shoot|draft|scrip)")
 _REVISION = re.compile(
     r"\b(?:white|blue|pink|yellow|green|goldenrod|buff|salmon|cherry|tan|gold|grey|gray)\s+(?:rev(?:ision|ised|s)?\.?|pages?)\b"
     r"|\brevis(?:ed|ion)s?\b.*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4})"

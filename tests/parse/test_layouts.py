@@ -459,6 +459,8 @@ def paged(furniture) -> tuple[list[str], list[str]]:
         lambda n: ["", f"Jo Writer / Agency Draft {n}.", ""],  # running header with the page number
         lambda n: ["", f"The Signal Box {n + 1}.", ""],
         lambda n: ["", " " * 30 + f"- {n} -", ""],
+        lambda n: ["", " " * 30 + f"? {n} ?", ""],  # the dashes lost to a bad encoding
+        lambda n: ["", " " * 30 + f"[{n}]", ""],
     ],
 )
 def test_repeated_page_furniture(furniture):
