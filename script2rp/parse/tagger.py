@@ -52,6 +52,7 @@ _KEYWORDS = frozenset(("INT", "EXT", "EST", "I/E", "E/I"))  # the first three le
 _TRANSITION_WORDS = frozenset("CUT FADE DISSOLVE WIPE SMASH MATCH JUMP TIME HARD SNAP QUICK SLOW CROSS BACK".split())
 _SENTENCE_STOP = re.compile(r"[.!?]['\"”’)]?$")
 _SPEECH_KINDS = frozenset(("dialogue", "parenthetical", "lyrics"))
+_CREDIT = re.compile(r"(?:(?:an?\s+)?(?:original\s+)?(?:screenplay|teleplay|story|written|script|adapted)\s+)?by\b", re.I)
 
 OUT, CUE, SPEECH, AFTER = 0, 1, 2, 3  # outside dialogue, after a cue, inside speech, blank after speech
 
@@ -418,6 +419,8 @@ class _Tagger:
             return False
         if nt[0] == "(":
             return True
+        if not self.seen_structure and _CREDIT.match(nt):
+            return False  # a title over its credit ("BOTTLE ROCKET" / "screenplay by ...")
         ncore = p.core[j]
         nupper = ncore == ncore.upper()
         if nupper and (self.p.heading(ncore) == 2 or transition_match(ncore)):
@@ -602,19 +605,38 @@ class _Tagger:
         """Lines before the first structural line are title page only if they look like one.
 
         A script that opens straight on action (no title page, no FADE IN) would otherwise
-        lose its first paragraph to the title page.
+        lose its first paragraph to the title page; so would one whose opening action
+        follows the title page's page break.
         """
         tags, texts = self.tags, self.p.text
         if "title_page" not in tags:
             return
         first = next((i for i, t in enumerate(tags) if t not in ("title_page", "blank", "page_marker")), len(tags))
         head = [i for i in range(first) if tags[i] == "title_page" and i not in self.hints]  # hints stay
-        long_prose = [i for i in head if len(texts[i]) > 50 and not texts[i].isupper()]
-        # Title pages are short centred lines; a run of long prose lines is opening action.
-        if len(long_prose) >= 2:
-            for i in head:
-                if i >= long_prose[0]:
-                    tags[i] = "action"
+        # Title pages are short centred lines; a run of prose lines is opening action.
+        prose = [i for i in head if len(texts[i]) > 50 and not texts[i].isupper() or _prose_line(texts[i])]
+        start = prose[0] if len(prose) >= 2 else len(tags)
+        # The title page is one page: what follows its page break (a page marker after it) is the script.
+        if head:
+            broken = next((i for i in range(head[0], first) if tags[i] == "page_marker"), len(tags))
+            start = min(start, broken)
+        for i in head:
+            if i >= start:
+                tags[i] = "action"
+
+
+def _prose_line(text: str) -> bool:
+    """A line of a sentence: seven words or more, most of them in lower case (not all: a
+    sentence has capitals; not letters spaced out, "s t r a n g e"), and no credit ("based
+    on a story by Ann Lee")."""
+    words = text.split()
+    return (
+        len(words) >= 7
+        and "by" not in map(str.lower, words)
+        and not text.islower()
+        and sum(w[0].islower() for w in words) >= 0.6 * len(words)
+        and len(text) >= 3 * len(words)
+    )
 
 
 def tag_lines(lines: list[str], hints: dict[int, LineType] | None = None) -> list[LineType]:

@@ -489,6 +489,37 @@ def test_title_page_lines_are_never_speakers():
     assert mismatches(lines, expected, got[len(title):]) == []
 
 
+def test_a_title_over_its_credit_on_the_next_line_is_no_speaker():
+    """ "THE SIGNAL BOX" over "screenplay by ...", set left of it as speech would be: a title
+    page, not a cue and its speech; the script after it is read as usual."""
+    title = [" " * 22 + "THE SIGNAL BOX", "", " " * 12 + "screenplay by Jo Writer and Al Other", ""]
+    lines, expected = typed(0, 10, 15, 20)
+    got = tag_lines(title + lines)
+    assert got[: len(title)] == ["title_page", "blank", "title_page", "blank"]
+    assert mismatches(lines, expected, got[len(title):]) == []
+
+
+@pytest.mark.parametrize("break_line", [" " * 60 + "1.", " " * 30 + "- 1 -"])
+def test_opening_action_after_the_title_pages_page_break_is_action(break_line):
+    """No FADE IN and no heading before the first cue: what follows the title page's page
+    break is the script's opening, not more title page."""
+    title = [" " * 26 + "THE SIGNAL BOX", "", " " * 29 + "Written by", " " * 28 + "Jo Q. Writer", "", "", break_line, ""]
+    opening = ["BLACK. THE SOUND OF RAIN ON A TIN ROOF.", "", "A lamp comes on in a small window.", ""]
+    got = tag_lines(title + opening + typed(0, 10, 15, 20)[0])
+    assert got[: len(title)].count("title_page") == 3
+    assert got[len(title) : len(title) + len(opening)] == ["action", "blank", "action", "blank"]
+
+
+def test_opening_prose_is_not_title_page():
+    """Opening action in short lines, right under the title and credit: sentences are action."""
+    title = [" " * 26 + "THE SIGNAL BOX", "", " " * 20 + "based on a story by Ann Lee", ""]
+    opening = ["The rain comes down on the signal box,", "and on the old woman who keeps it.",
+               "She has kept the levers since the war.", ""]
+    got = tag_lines(title + opening + typed(0, 10, 15, 20)[0])
+    assert got[: len(title)] == ["title_page", "blank", "title_page", "blank"]
+    assert got[len(title) : len(title) + 3] == ["action"] * 3
+
+
 def test_centred_display_text_is_not_a_cue():
     lines, expected = typed(0, 10, 15, 20)
     lines += ["", " " * 30 + "THE STREETS OF", " " * 31 + "PORT SALEM", "", "Ada walks fast into the rain.", ""]
