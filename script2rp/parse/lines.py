@@ -186,12 +186,13 @@ class Lines:
 def _running_lines(text: list[str], core: list[str], furniture: list[bool], cands: set[int]) -> list[int]:
     """Running headers, footers and draft stamps: a line that recurs on page after page,
     either with a number that counts up (the page number: "A Legal Mind 51.") or
-    unchanged and dated or marked as a draft ("GREEN AMENDED 18/04/10"). Scene headings
+    unchanged and dated or marked as a draft ("GREEN AMENDED 18/04/10", "FINAL SHOOTING
+    SCRIPT" atop every page). Scene headings
     recur with rising scene numbers too, so they never count."""
     groups: dict[str, list[int]] = defaultdict(list)
     for i in cands:
         t = text[i]
-        if t and not furniture[i] and 6 <= len(t) <= 90 and t[0] != "(" and _DIGITS.search(t):
+        if t and not furniture[i] and 6 <= len(t) <= 90 and t[0] != "(" and (_DIGITS.search(t) or STAMP.search(t)):
             groups[_DIGITS.sub("#", " ".join(t.lower().split()))].append(i)
     out: list[int] = []
     for key, idx in groups.items():
@@ -202,7 +203,9 @@ def _running_lines(text: list[str], core: list[str], furniture: list[bool], cand
         distinct = len(set(numbers))
         rising = sum(a <= b for a, b in zip(numbers, numbers[1:]))
         if distinct == 1:
-            if len(idx) >= 4 and STAMP.search(text[idx[0]]):
+            # (without a number, about once a page: "FINAL SHOOTING SCRIPT" atop each page, not
+            # a name that recurs in a scene; the median gap is 30 lines or more)
+            if STAMP.search(text[idx[0]]) and (numbers[0] or sorted(b - a for a, b in zip(idx, idx[1:]))[len(idx) // 2 - 1] >= 30):
                 out += idx
         elif len(idx) >= 6 and distinct >= 5 and rising >= 0.8 * (len(idx) - 1):
             out += idx
@@ -227,6 +230,6 @@ def double_spaced(lens: list[int], indent: list[int]) -> list[int] | None:
     wide = sum(1 for a, b, c in zip(lens, lens[1:], lens[2:]) if a and not b and not c)
     if wide < 0.25 * followed:
         columns = Counter(x for x, k in zip(indent, lens) if k)
-        if followed < 0.98 * content or columns.most_common(1)[0][1] > 0.8 * content:
+        if followed < 0.9 * content or columns.most_common(1)[0][1] > 0.8 * content:
             return None
     return [i for i in range(n) if lens[i] or (0 < i < n - 1 and not (lens[i - 1] and lens[i + 1]))]

@@ -154,17 +154,22 @@ def test_tabs_are_columns_too():
     assert mismatches(lines, expected) == []
 
 
-@pytest.mark.parametrize("paragraphs", [True, False], ids=["paragraphs", "every_line"])
-def test_double_spaced_script(paragraphs):
+@pytest.mark.parametrize("paragraphs, skip", [(True, 0), (False, 0), (False, 15)],
+                         ids=["paragraphs", "every_line", "nearly_every_line"])
+def test_double_spaced_script(paragraphs, skip):
     """A blank line after every line: with two between paragraphs, or (a web page's doubled
     line breaks) one after every line, between a cue and its speech and inside speeches
     too, where the columns still tell speech from action. The lone blank lines break no
-    speech: the screenplay has its cast and whole speeches."""
+    speech: the screenplay has its cast and whole speeches. (`skip`: every skip-th line has
+    no blank line after it, as where a PDF's page furniture was stripped.)"""
     lines, expected = typed(0, 10, 15, 20, blanks=paragraphs, repeat=3)
     spaced, tags = [], []
-    for line, t in zip(lines, expected):
-        spaced += [line, ""]
-        tags += [t, "blank"]
+    for k, (line, t) in enumerate(zip(lines, expected), 1):
+        spaced.append(line)
+        tags.append(t)
+        if not (skip and k % skip == 0):
+            spaced.append("")
+            tags.append("blank")
     assert mismatches(spaced, tags) == []
     sp = parse_form(TextForm(spaced, "<t>", "text"), min_scene_lines=0)
     assert {c.name for c in sp.characters} == {"ADA", "BEN", "CONDUCTOR"}
@@ -437,13 +442,13 @@ def test_broken_parenthetical_closes_at_the_end_of_its_line(broken):
 # --- page furniture ---------------------------------------------------------------------------------
 
 
-def paged(furniture) -> tuple[list[str], list[str]]:
-    """The scene broken into pages of 20 lines, `furniture(page)` lines between them."""
+def paged(furniture, page: int = 20) -> tuple[list[str], list[str]]:
+    """The scene broken into pages of `page` lines, `furniture(page)` lines between them."""
     lines, expected = typed(0, 10, 15, 20, repeat=4)
     out, tags = [], []
     for k, (line, t) in enumerate(zip(lines, expected)):
-        if k and k % 20 == 0:
-            for f in furniture(k // 20):
+        if k and k % page == 0:
+            for f in furniture(k // page):
                 out.append(f)
                 tags.append("page_marker" if f.strip() else "blank")
         out.append(line)
@@ -465,6 +470,14 @@ def paged(furniture) -> tuple[list[str], list[str]]:
 )
 def test_repeated_page_furniture(furniture):
     lines, expected = paged(furniture)
+    assert mismatches(lines, expected) == []
+
+
+def test_running_header_without_a_number():
+    """A draft stamp atop every page with no page number or date in it ("FINAL SHOOTING
+    SCRIPT"): furniture, not a cue over the line after it."""
+    lines, expected = paged(lambda n: [" " * 29 + "FINAL SHOOTING SCRIPT", ""], page=45)
+    assert expected.count("page_marker") >= 4
     assert mismatches(lines, expected) == []
 
 
