@@ -52,6 +52,7 @@ _KEYWORDS = frozenset(("INT", "EXT", "EST", "I/E", "E/I"))  # the first three le
 _TRANSITION_WORDS = frozenset("CUT FADE DISSOLVE WIPE SMASH MATCH JUMP TIME HARD SNAP QUICK SLOW CROSS BACK".split())
 _SENTENCE_STOP = re.compile(r"[.!?]['\"”’)]?$")
 _SPEECH_KINDS = frozenset(("dialogue", "parenthetical", "lyrics"))
+_UNWRAPPED = 120  # action lines this wide (90th percentile, indent included) were never wrapped to a page
 _CREDIT = re.compile(r"(?:(?:an?\s+)?(?:original\s+)?(?:screenplay|teleplay|story|written|script|adapted)\s+)?by\b", re.I)
 
 OUT, CUE, SPEECH, AFTER = 0, 1, 2, 3  # outside dialogue, after a cue, inside speech, blank after speech
@@ -323,11 +324,15 @@ class _Tagger:
         return False
 
     def _too_wide(self, i: int) -> bool:
-        """A line past the usual right edge of speech, in a script whose action runs wider."""
+        """A line past the usual right edge of speech, in a script whose action runs wider;
+        where lines are not wrapped at all (a paragraph a line, wider than any page), never
+        the line right after a parenthetical: speech goes on after one."""
         prof = self.prof
-        if self.in_dual:
+        if self.in_dual or not self.speech_narrower:
             return False
-        return self.speech_narrower and self.p.indent[i] + self.p.lens[i] > prof.dialogue_edge + profile.EDGE_MARGIN
+        if prof.action_edge > _UNWRAPPED and i and self.tags[i - 1] == "parenthetical":
+            return False
+        return self.p.indent[i] + self.p.lens[i] > prof.dialogue_edge + profile.EDGE_MARGIN
 
     def _near_page_break(self, i: int) -> bool:
         """A blank line that only pads a page break does not end a speech."""

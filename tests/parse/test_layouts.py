@@ -148,6 +148,22 @@ def test_cue_with_an_extension_typed_without_parentheses(extension):
     assert sp.scenes[-1].dialogues[-1].speaker == "BEN"
 
 
+def test_unwrapped_script_long_speech_after_a_parenthetical():
+    """A paragraph a line, never wrapped (Fountain saved as text): action runs far wider
+    than speech, but a long line right after a parenthetical is still speech."""
+    action = ("Rain hammers the small windows of the signal box while the old woman works the levers "
+              "one by one and the boy watches the board with his coat still on.")
+    scene = [("heading", "INT. SIGNAL BOX - NIGHT"), ("action", action)]
+    for _ in range(3):
+        scene += [("cue", "ADA"), ("dialogue", "Late again."), ("cue", "BEN"), ("dialogue", "Nobody reads the book.")] * 6
+        scene += [("cue", "BEN"), ("dialogue", "Eleven."), ("paren", "(checking the clock)"),
+                  ("dialogue", "Eleven minutes, which must be some kind of record even for this line, and the "
+                               "week is only two days old, so write that in your book as well."),
+                  ("action", action)]
+    lines, expected = typed(0, 0, 0, 0, width=400, speech_width=400, scene=scene, repeat=1)
+    assert mismatches(lines, expected) == []
+
+
 def test_tabs_are_columns_too():
     lines, expected = typed(8, 16, 24, 32)
     lines = [line.replace(" " * 8, "\t") for line in lines]
