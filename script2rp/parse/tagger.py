@@ -126,9 +126,11 @@ class _Tagger:
             elif debris[i]:
                 tags[i] = "page_marker"
                 self._blank(i)
-            elif furniture[i]:
+            elif furniture[i] and not (self.state == CUE and self._spoken_number(i)):
                 tags[i] = "page_marker"
                 self.block_indent = None  # a speech may go on after a page break at another indent
+            elif furniture[i]:
+                self._dialogue(i)
             elif hints and i in hints:
                 self._hinted(i, hints[i])
             elif plain[i]:
@@ -182,6 +184,14 @@ class _Tagger:
             )
             for t, c, x in zip(p.text, p.core, p.indent)
         ]
+
+    def _spoken_number(self, i: int) -> bool:
+        """A number under a cue, at the speech column ("DAVID" / "45."): the speech, not the
+        page number (page numbers sit apart from the text columns)."""
+        prof, t = self.prof, self.p.text[i]
+        return prof.indented and abs(self.p.indent[i] - prof.dialogue) <= 2 < abs(prof.dialogue - prof.action) and (
+            t.rstrip(".").isdigit()
+        )
 
     def _blank(self, i: int) -> None:
         if self.state == SPEECH:

@@ -497,6 +497,15 @@ def test_running_header_without_a_number():
     assert mismatches(lines, expected) == []
 
 
+def test_a_number_spoken_under_a_cue_is_speech():
+    """ "BEN" / "45." at the speech column: what he says, not a page number (those stand
+    apart from the text columns)."""
+    scene = SCENE + [("cue", "ADA"), ("dialogue", "How many minutes now?"), ("cue", "BEN"), ("dialogue", "45."),
+                     ("action", "Ada writes it in the book without a word.")]
+    lines, expected = typed(scene=scene)
+    assert mismatches(lines, expected) == []
+
+
 def test_more_and_continuing_at_cue_indent():
     lines, expected = typed(0, 10, 15, 20)
     lines += ["", " " * 20 + "ADA", " " * 10 + "The nine-forty is late,", " " * 20 + "(MORE)", "",
