@@ -37,7 +37,8 @@ Elements
   first line only page markers may sit. A cue with no speech and no parenthetical, or
   with no name in it, is not dialogue (usually an all-caps action line): it becomes an
   Action. Parentheticals (multi-line ones joined) go to `parentheticals` without their
-  outer parentheses, at the word position of `text` where they sit.
+  outer parentheses, at the word position of `text` where they sit; a first one that is
+  only an extension ("BEN" / "(V.O.)") is the cue's extension instead.
   (Implementation: one code letter per line, and one regex finds blocks and paragraphs,
   so the per-line work runs in C; see `_TOKENS`.)
   Rejoined speeches: a cue of the same speaker with only blanks/page markers since the
@@ -80,7 +81,7 @@ from pathlib import Path
 
 from script2rp.model import Action, Dialogue, Element, Scene, Screenplay, TaggedLine, TextForm, Transition
 from script2rp.parse.cast import DEFAULT_MAIN_THRESHOLD, count_cast
-from script2rp.parse.names import has_contd, normalise_cue
+from script2rp.parse.names import canonical_extension, has_contd, normalise_cue
 from script2rp.parse.patterns import OMITTED as _OMITTED
 from script2rp.parse.patterns import heading_strength, split_dual_cue, split_inline_cue
 
@@ -308,12 +309,25 @@ def _block(codes: str, texts: list[str], a: int, b: int, dual: set[int],
         return None
     if codes.count("D", a + 1, b) == b - a - 1 and not (first and first[0][0] == "("):
         return _Block(a, raw, speaker, extension, a in dual, b - 1, first + texts[a + 1 : b], None, [])
+    if not first and codes[a + 1] == "P" and (ext := _extension_line(texts[a + 1])):
+        # "ELDERLY WOMAN" / "(V.O.)": the cue's extension on a line of its own
+        raw, extension = f"{raw} {texts[a + 1].strip()}", ext
+        codes = codes[: a + 1] + "M" + codes[a + 2 :]
     body = codes[a + 1 : b]
     # (a cue line's "(softly) Go." is speech with a parenthetical in it, as on a line of its own)
     items = [("parenthetical" if t[0] == "(" and (")" not in t or t.endswith(")")) else "dialogue", t) for t in first]
     items += [(_KIND[c], texts[a + 1 + k]) for k, c in enumerate(body) if c in "DPL"]
     notes = [a + 1 + k for k, c in enumerate(body) if c == "N"]
     return _Block(a, raw, speaker, extension, a in dual, b - 1, None, items, notes)
+
+
+_EXTENSION_LINE = re.compile(r"^\(\s*(?:V\.?\s?[/.]?\s?O\.?|O\.?\s?[/.]?\s?[SC]\.?|PRE-?LAP)\s*\)$", re.IGNORECASE)
+
+
+def _extension_line(text: str) -> str | None:
+    """The extension a line holds alone ("(V.O.)", "(O.S.)"), spelled as cues spell it."""
+    t = text.strip()
+    return canonical_extension(t) if _EXTENSION_LINE.match(t) else None
 
 
 _GAP = re.compile(r"\S(\s{3,})(?=\S)")

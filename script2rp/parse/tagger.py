@@ -434,8 +434,8 @@ class _Tagger:
             return False
         if nt[0] == "(":
             return True
-        if not self.seen_structure and _CREDIT.match(nt):
-            return False  # a title over its credit ("BOTTLE ROCKET" / "screenplay by ...")
+        if not self.seen_structure and (_CREDIT.match(nt) or _CREDIT.match(core)):
+            return False  # a title over its credit ("BOTTLE ROCKET" / "screenplay by ..."), "by" over a name
         ncore = p.core[j]
         nupper = ncore == ncore.upper()
         if nupper and (self.p.heading(ncore) == 2 or transition_match(ncore)):

@@ -164,6 +164,18 @@ def test_unwrapped_script_long_speech_after_a_parenthetical():
     assert mismatches(lines, expected) == []
 
 
+@pytest.mark.parametrize("columns", [(0, 10, 15, 20), (0, 0, 0, 0)])
+def test_extension_on_a_line_of_its_own_under_the_cue(columns):
+    """ "BEN" / "(V.O.)" / speech (a PDF's text often breaks the cue so): the extension is the
+    cue's, not a parenthetical of the speech."""
+    scene = SCENE + [("cue", "BEN"), ("paren", "(V.O.)"), ("dialogue", "Nobody reads the book, I said.")]
+    lines, expected = typed(*columns, scene=scene)
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
+    last = sp.scenes[-1].dialogues[-1]
+    assert (last.speaker, last.extension, last.parentheticals, last.text) == (
+        "BEN", "V.O.", [], "Nobody reads the book, I said.")
+
+
 def test_tabs_are_columns_too():
     lines, expected = typed(8, 16, 24, 32)
     lines = [line.replace(" " * 8, "\t") for line in lines]
@@ -527,13 +539,17 @@ def test_title_page_lines_are_never_speakers():
     assert mismatches(lines, expected, got[len(title):]) == []
 
 
-def test_a_title_over_its_credit_on_the_next_line_is_no_speaker():
-    """ "THE SIGNAL BOX" over "screenplay by ...", set left of it as speech would be: a title
-    page, not a cue and its speech; the script after it is read as usual."""
-    title = [" " * 22 + "THE SIGNAL BOX", "", " " * 12 + "screenplay by Jo Writer and Al Other", ""]
+@pytest.mark.parametrize("title", [
+    [" " * 22 + "THE SIGNAL BOX", "", " " * 12 + "screenplay by Jo Writer and Al Other", ""],
+    [" " * 16 + "THE SIGNAL BOX", "", " " * 21 + "by", " " * 10 + "Jo Writer", ""],  # at the cue and speech columns
+])
+def test_a_title_over_its_credit_on_the_next_line_is_no_speaker(title):
+    """ "THE SIGNAL BOX" over "screenplay by ...", or "by" over a name, set left of it as
+    speech would be: a title page, not a cue and its speech; the script after it is read
+    as usual."""
     lines, expected = typed(0, 10, 15, 20)
     got = tag_lines(title + lines)
-    assert got[: len(title)] == ["title_page", "blank", "title_page", "blank"]
+    assert got[: len(title)] == ["blank" if not t else "title_page" for t in title]
     assert mismatches(lines, expected, got[len(title):]) == []
 
 
