@@ -33,8 +33,9 @@ Elements
   them are tagger slips and are kept as action. Every `transition` line is a Transition.
   Dialogue: a `character` line and the parenthetical/dialogue/lyrics lines after it;
   blank lines, page markers and notes inside the block are skipped when more speech
-  follows (notes become note Actions right after the Dialogue); between the cue and its
-  first line only page markers may sit. A cue with no speech and no parenthetical, or
+  follows (notes become note Actions right after the Dialogue), and between the cue and
+  its first line too (the tagger took that line for the cue's speech, as in scripts that
+  leave a blank line under every cue). A cue with no speech and no parenthetical, or
   with no name in it, is not dialogue (usually an all-caps action line): it becomes an
   Action. Parentheticals (multi-line ones joined) go to `parentheticals` without their
   outer parentheses, at the word position of `text` where they sit; a first one that is
@@ -276,7 +277,7 @@ _CODE = {"character": "C", "dialogue": "D", "parenthetical": "P", "lyrics": "L",
          "page_marker": "M", "title_page": "F"}
 _KIND = {v: k for k, v in _CODE.items()}
 _TOKENS = re.compile(
-    r"""(?P<block>(?:C[MFN]*+[DPL]|I)(?:[BMFN]*+[DPL])*+)  # cue, speech; gaps only before more speech
+    r"""(?P<block>(?:C[BMFN]*+[DPL]|I)(?:[BMFN]*+[DPL])*+)  # cue, speech; gaps only before more speech
       | (?P<dual>W[MFN]*+[DPL](?:[BMFN]*+[DPL])*+)   # two cues side by side, two speeches in columns
       | (?P<action>[ADPLC](?:M*+[ADPL])*+)          # action; cue-less speech and a lone cue are action too
       | (?P<shot>S(?:M*+S)*+)

@@ -176,6 +176,24 @@ def test_extension_on_a_line_of_its_own_under_the_cue(columns):
         "BEN", "V.O.", [], "Nobody reads the book, I said.")
 
 
+def test_a_blank_line_under_every_cue():
+    """Scripts that leave a blank line between each cue and its speech: the speech, and a
+    parenthetical opening it, are the cue's Dialogue, not two lines of action."""
+    lines, expected = typed(0, 10, 15, 20, repeat=3)
+    spaced, tags = [], []
+    for line, t in zip(lines, expected):
+        spaced.append(line)
+        tags.append(t)
+        if t == "character":
+            spaced.append("")
+            tags.append("blank")
+    assert mismatches(spaced, tags) == []
+    sp = parse_form(TextForm(spaced, "<t>", "text"), min_scene_lines=0)
+    ben = sp.scenes[0].dialogues[1]
+    assert (ben.speaker, ben.parentheticals, ben.text) == ("BEN", ["checking the clock"], SCENE[6][1])
+    assert {c.name for c in sp.characters} == {"ADA", "BEN", "CONDUCTOR"}
+
+
 def test_tabs_are_columns_too():
     lines, expected = typed(8, 16, 24, 32)
     lines = [line.replace(" " * 8, "\t") for line in lines]

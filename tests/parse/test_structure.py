@@ -189,12 +189,15 @@ def test_lyrics_block():
 
 
 def test_cue_without_speech_is_action_and_orphan_speech_is_action():
-    # A blank line may sit inside a speech, but not between a cue and its first line.
-    sp = build([H, ("character", "THE LIGHTS FAIL."), B, ("dialogue", "A stray line."), B, ("action", "Dark."),
-                B, ("character", "JOHN"), ("page_marker", "2."), ("dialogue", "Page-broken cue.")])
+    # A blank line or a page break may sit between a cue and its first line (the tagger took
+    # the line for the cue's speech); a cue with action after it, and speech with no cue
+    # before it, are action.
+    sp = build([H, ("character", "THE LIGHTS FAIL."), B, ("action", "Dark."), B, ("dialogue", "A stray line."),
+                B, ("character", "JOHN"), ("page_marker", "2."), ("dialogue", "Page-broken cue."),
+                B, ("character", "MARA"), B, ("dialogue", "Under a blank line.")])
     assert [(type(e).__name__, e.text) for e in sp.scenes[0].elements] == [
-        ("Action", "THE LIGHTS FAIL."), ("Action", "A stray line."), ("Action", "Dark."),
-        ("Dialogue", "Page-broken cue.")]
+        ("Action", "THE LIGHTS FAIL."), ("Action", "Dark."), ("Action", "A stray line."),
+        ("Dialogue", "Page-broken cue."), ("Dialogue", "Under a blank line.")]
 
 
 def test_cue_with_only_a_parenthetical_is_dialogue():
