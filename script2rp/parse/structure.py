@@ -448,11 +448,10 @@ def _codes(codes: str, texts: list[str]) -> str:
     for m in re.finditer("C", codes):
         i = m.start()
         t = texts[i]
-        if t.isupper():
-            if "    " in t.strip() and split_dual_cue(t):
-                chars[i] = "W"
-        elif split_inline_cue(t, any_case=True):  # (a cue line: its name may be in any case)
-            chars[i] = "I"
+        if t.isupper() and "    " in t.strip() and split_dual_cue(t):
+            chars[i] = "W"
+        elif (":" in t or not t.isupper()) and split_inline_cue(t, any_case=True):  # (its name in any case)
+            chars[i] = "I"  # ("SOUP NAZI: $3!": a speech with no lower case at all too)
     for m in re.finditer("H", codes):
         i = m.start()
         t = texts[i]

@@ -308,6 +308,16 @@ def test_inline_cue_with_two_extensions_or_a_revision_mark(cue):
     assert (last.speaker, last.text) == ("ADA", "And another thing.")
 
 
+def test_inline_cue_whose_speech_has_no_lower_case():
+    """ "BEN: $3!" or "BEN: NO!": a cue holding its speech, though the line is all capitals."""
+    lines, expected = inline_scene(": ")
+    lines += ["BEN: $3!", "", "ADA: NO!", ""]
+    expected += ["character", "blank", "character", "blank"]
+    assert mismatches(lines, expected) == []
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
+    assert [(d.speaker, d.text) for d in sp.scenes[-1].dialogues[-2:]] == [("BEN", "$3!"), ("ADA", "NO!")]
+
+
 def hanging_scene() -> tuple[list[str], list[str]]:
     """A scene whose cues hold their speech, its next lines hanging under it."""
     lines, expected = ["INT. SIGNAL BOX - NIGHT", ""], ["scene_heading", "blank"]
