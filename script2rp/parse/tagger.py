@@ -52,6 +52,7 @@ _KEYWORDS = frozenset(("INT", "EXT", "EST", "I/E", "E/I"))  # the first three le
 _TRANSITION_WORDS = frozenset("CUT FADE DISSOLVE WIPE SMASH MATCH JUMP TIME HARD SNAP QUICK SLOW CROSS BACK".split())
 _SENTENCE_STOP = re.compile(r"[.!?]['\"”’)]?$")
 _SPEECH_KINDS = frozenset(("dialogue", "parenthetical", "lyrics"))
+_VOICE_EXTENSION = re.compile(r"\(\s*(?:V\.?\s?[/.]?\s?O|O\.?\s?[/.]?\s?[SC])\.?\s*\)", re.IGNORECASE)
 _UNWRAPPED = 120  # action lines this wide (90th percentile, indent included) were never wrapped to a page
 _CREDIT = re.compile(r"(?:(?:an?\s+)?(?:original\s+)?(?:screenplay|teleplay|story|written|script|adapted)\s+)?by\b", re.I)
 
@@ -424,7 +425,10 @@ class _Tagger:
         ):
             if not (prof.indented and prof.cue_at(x)):
                 return False  # a lower-case name: only where this script puts its cues
-        if prof.indented and x <= self.speech_side_edge and not (prof.cue_at(x) or known):
+        # (a name with a voice extension, "MAYOR (V.O.)", is a cue wherever it stands: a PDF's
+        # text may put it at the speech column)
+        voiced = shape == 1 and "(" in core and _VOICE_EXTENSION.search(core) is not None
+        if prof.indented and x <= self.speech_side_edge and not (prof.cue_at(x) or known or voiced):
             return False
         j, gap = self._next_content(i)
         if j < 0:
@@ -442,7 +446,7 @@ class _Tagger:
             return False
         y = p.indent[j]
         if prof.indented:
-            if y > x - 3:
+            if y > x - 3 and not (voiced and y <= x + 2):
                 return False  # centred display text: the next line is no further left
             if y >= prof.cue and profile.flush_right(p, i, j):
                 return False  # lines set flush right, right of where cues start: a transition over lines

@@ -194,6 +194,15 @@ def test_a_blank_line_under_every_cue():
     assert {c.name for c in sp.characters} == {"ADA", "BEN", "CONDUCTOR"}
 
 
+def test_cue_with_a_voice_extension_at_the_speech_column():
+    """A PDF's text may set a cue at the speech column: "BEN (V.O.)" over speech there is a
+    cue all the same (a bare capitalised line there is not)."""
+    lines, expected = typed(0, 10, 15, 20)
+    lines += ["", " " * 10 + "BEN (V.O.)", " " * 10 + "Nobody reads the book,", " " * 10 + "I said.", ""]
+    expected += ["blank", "character", "dialogue", "dialogue", "blank"]
+    assert mismatches(lines, expected) == []
+
+
 def test_tabs_are_columns_too():
     lines, expected = typed(8, 16, 24, 32)
     lines = [line.replace(" " * 8, "\t") for line in lines]
