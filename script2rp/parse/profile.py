@@ -273,6 +273,7 @@ def learn(p: Lines) -> Profile:
     a.speech.update(a.speech_cols)
     a.first_speech.update(a.first_cols)
     inline = _action_and_inline(p, in_block, a, caps)
+    inline.update(_title_case_inline(p))
     prof = _profile(a, p.indent, caseless)
     title_names = _title_names(p, titled)
     blocks = a.blocks  # cues on a line of their own
@@ -332,6 +333,21 @@ def _action_and_inline(p: Lines, in_block: bytearray, a: _Anchors, caps: list[in
         a.action[indent[i]] += step
     a.action_edges.extend(indent[i] + lens[i] for i in action)
     return inline
+
+
+# A title-case name and a colon opening a line, the speech after it ("Monica: There's nothing
+# to tell!", as TV transcripts write them); labels that are no speaker aside.
+_TITLE_CASE_INLINE = re.compile(r"\n((?:Mc)?[A-Z][a-z]+(?: (?:Mc)?[A-Z][a-z]+){0,2}): (?=\S)")
+_LABELS = frozenset("NOTE NOTES SCENE TITLE SUBTITLE SUBTITLES CAPTION CARD SUPER INSERT LATER WRITTEN DRAFT "
+                    "DATE PAGE CUT FADE DISSOLVE CREDITS SOURCE SETTING TIME PLACE AUTHOR BY".split())
+
+
+def _title_case_inline(p: Lines) -> Counter[str]:
+    """Names of lines that hold a title-case cue and its speech, found by one scan of the
+    whole text: only names that open three such lines or more (so "Note: ..." or a line of
+    action in a normal script is no cue)."""
+    counts = Counter(m.upper() for m in _TITLE_CASE_INLINE.findall(p.wrapped))
+    return Counter({name: k for name, k in counts.items() if k >= 3 and name not in _LABELS})
 
 
 _ASCII_CAPS = frozenset(string.ascii_uppercase)

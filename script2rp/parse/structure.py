@@ -111,6 +111,7 @@ _HEADING_LEADING_NUMBER = re.compile(
     r"^" + _SCENE_NO + r"\s+(?=(?:INT|EXT|EST|I/E|E/I|INTERIOR|EXTERIOR)\b)", re.IGNORECASE
 )
 _HEADING_TRAILING_NUMBER = re.compile(r"\s{2,}" + _SCENE_NO + r"$")
+_BRACKETED_SCENE = re.compile(r"^\[\s*scene\s*:\s*", re.IGNORECASE)
 _LINE_END_HYPHEN = re.compile(r"[-\u2010][ \t]*\n")
 _COMPOUND_PREFIXES = frozenset(
     "self well ill half all ex non anti co cross semi multi pre post pro quasi pseudo so "
@@ -153,6 +154,8 @@ def _join_all(texts: list[str]) -> str:
 def clean_heading(text: str) -> str:
     """Scene heading without scene numbers or revision marks, single-spaced, upper case."""
     s = text.strip().rstrip("*").strip()
+    if s[:1] == "[":  # a transcript's "[Scene: Central Perk.]"
+        s = _BRACKETED_SCENE.sub("", s).rstrip("]").strip()
     # (its number has a digit among the first three characters: most headings skip the regex)
     m = (s[:1].isdigit() or s[1:2].isdigit() or s[2:3].isdigit()) and _HEADING_BOTH_NUMBERS.match(s)
     if m:

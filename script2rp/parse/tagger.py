@@ -53,6 +53,7 @@ _TRANSITION_WORDS = frozenset("CUT FADE DISSOLVE WIPE SMASH MATCH JUMP TIME HARD
 _SENTENCE_STOP = re.compile(r"[.!?]['\"”’)]?$")
 _SPEECH_KINDS = frozenset(("dialogue", "parenthetical", "lyrics"))
 _VOICE_EXTENSION = re.compile(r"\(\s*(?:V\.?\s?[/.]?\s?O|O\.?\s?[/.]?\s?[SC])\.?\s*\)", re.IGNORECASE)
+_BRACKETED_SCENE = re.compile(r"\[\s*scene\s*:", re.IGNORECASE)
 _UNWRAPPED = 120  # action lines this wide (90th percentile, indent included) were never wrapped to a page
 _CREDIT = re.compile(r"(?:(?:an?\s+)?(?:original\s+)?(?:screenplay|teleplay|story|written|script|adapted)\s+)?by\b", re.I)
 
@@ -474,8 +475,8 @@ class _Tagger:
         t = self.p.text[i]
         if not prof.inline_names:
             return False
-        if t[:1].islower():  # a known name typed in lower case ("frank   Freeze!")
-            split = split_inline_cue(t, any_case=True)  # ("guido (v.o.): Maestro...")
+        if t[:1].islower() or t[1:2].islower():  # a known name typed in lower or title case
+            split = split_inline_cue(t, any_case=True)  # ("guido (v.o.): Maestro...", "Monica: Wait!")
             if not split or self.p.shape(split[0])[1] not in prof.inline_names:
                 return False
         elif not t[1:2].isupper() or not (split := split_inline_cue(t)):
@@ -563,7 +564,9 @@ class _Tagger:
         is_upper = core == core.upper()
         numbered = t[0] != p.core[i][0] and self._numbered(i)
         transition = is_transition(core, is_upper)
-        heading = (is_upper or core[0] in "IiEeİı") and p.heading(core) == 2
+        heading = (is_upper or core[0] in "IiEeİı") and p.heading(core) == 2 or core[0] == "[" and (
+            _BRACKETED_SCENE.match(core) is not None  # a transcript's "[Scene: Central Perk ...]"
+        )
         return core, is_upper, numbered, transition, heading
 
     def _numbered(self, i: int) -> bool:

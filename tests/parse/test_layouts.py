@@ -327,6 +327,28 @@ def test_inline_cue_whose_speech_has_no_lower_case():
     assert [(d.speaker, d.text) for d in sp.scenes[-1].dialogues[-2:]] == [("BEN", "$3!"), ("ADA", "NO!")]
 
 
+def test_transcript_with_title_case_cues_and_bracketed_scenes():
+    """A TV transcript: "Ada: speech" with the name in title case, "[Scene: ...]" headings,
+    stage directions in parentheses. Names that open three lines or more are speakers; a
+    label ("Note: ...") is not."""
+    lines, expected = [], []
+    for place in ("The signal box, Ada and Ben are at the levers.]", "The platform, the train is late.]"):
+        lines += [f"[Scene: {place}", ""]
+        expected += ["scene_heading", "blank"]
+        for text in ["Ada: The nine-forty is late again.", "Ben: Eleven minutes. A record.",
+                     "(Ada pulls the third lever.)", "Ada: Write it in the book.", "Ben: Nobody reads the book!"]:
+            lines += [text, ""]
+            expected += ["action" if text[0] == "(" else "character", "blank"]
+    lines += ["Note: the box was closed in 1962.", ""]
+    expected += ["action", "blank"]
+    assert mismatches(lines, expected) == []
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
+    assert [s.heading for s in sp.scenes] == ["THE SIGNAL BOX, ADA AND BEN ARE AT THE LEVERS.",
+                                              "THE PLATFORM, THE TRAIN IS LATE."]
+    assert [(c.name, c.dialogue_blocks) for c in sp.characters] == [("ADA", 4), ("BEN", 4)]
+    assert sp.scenes[0].dialogues[1].text == "Eleven minutes. A record."
+
+
 def hanging_scene() -> tuple[list[str], list[str]]:
     """A scene whose cues hold their speech, its next lines hanging under it."""
     lines, expected = ["INT. SIGNAL BOX - NIGHT", ""], ["scene_heading", "blank"]
