@@ -281,7 +281,7 @@ def learn(p: Lines) -> Profile:
         prof.title_cues = True  # cues are typed in title case: their columns say nothing
         prof.indented = False
         blocks += sum(p.shapes[p.core[i]][1] in title_names for i in titled)
-    prof.names |= title_names
+    prof.names |= title_names | _colon_names(p)
     hung = inline.pop("\0hanging", 0)
     lines = sum(inline.values())
     prof.inline_hanging = lines > 0 and hung >= 0.3 * lines
@@ -340,6 +340,16 @@ def _action_and_inline(p: Lines, in_block: bytearray, a: _Anchors, caps: list[in
 _TITLE_CASE_INLINE = re.compile(r"\n((?:Mc)?[A-Z][a-z]+(?: (?:Mc)?[A-Z][a-z]+){0,2}): (?=\S)")
 _LABELS = frozenset("NOTE NOTES SCENE TITLE SUBTITLE SUBTITLES CAPTION CARD SUPER INSERT LATER WRITTEN DRAFT "
                     "DATE PAGE CUT FADE DISSOLVE CREDITS SOURCE SETTING TIME PLACE AUTHOR BY".split())
+
+
+# A title-case name and a colon alone on a line over text ("First Citizen:", a play's layout).
+_COLON_CUE = re.compile(r"\n((?:Mc)?[A-Z][a-z]+(?: (?:Mc)?[A-Z][a-z]+){0,2}):\n(?=[^\n])")
+
+
+def _colon_names(p: Lines) -> frozenset[str]:
+    """Title-case names standing alone with a colon over their speech, three times or more."""
+    counts = Counter(m.upper() for m in _COLON_CUE.findall(p.wrapped))
+    return frozenset(name for name, k in counts.items() if k >= 3 and name not in _LABELS)
 
 
 def _title_case_inline(p: Lines) -> Counter[str]:

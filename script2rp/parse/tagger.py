@@ -410,7 +410,7 @@ class _Tagger:
         if len(core) > 60 or not (core[:3].isupper() or core[:2] == "Mc" or self.any_case):
             # Not capitalised: a cue only if it starts like a known name (or the script says
             # any case will do); this skips the name test for most speech and action lines.
-            first = core.split(None, 1)[0].upper() if core else ""
+            first = core.split(None, 1)[0].upper().rstrip(":") if core else ""
             if first not in prof.first_words and not (prof.indented and prof.cue_at(p.indent[i])):
                 return False
         shape, name = self.p.shape(core)

@@ -349,6 +349,20 @@ def test_transcript_with_title_case_cues_and_bracketed_scenes():
     assert sp.scenes[0].dialogues[1].text == "Eleven minutes. A record."
 
 
+def test_play_layout_title_case_names_with_a_colon_over_speech():
+    """A play's layout: "First Porter:" alone over its speech, flush left, names in title
+    case; a name that does so three times or more is a speaker."""
+    lines, expected = [], []
+    for _ in range(3):
+        for name, speech in [("First Porter:", ["The nine-forty is late again,", "and the week is young."]),
+                             ("All:", ["Late, late."]), ("Ben:", ["Eleven minutes, by the clock."])]:
+            lines += [name, *speech, ""]
+            expected += ["character", *["dialogue"] * len(speech), "blank"]
+    assert mismatches(lines, expected) == []
+    sp = parse_form(TextForm(lines, "<t>", "text"), min_scene_lines=0)
+    assert {c.name: c.dialogue_blocks for c in sp.characters} == {"FIRST PORTER": 3, "ALL": 3, "BEN": 3}
+
+
 def hanging_scene() -> tuple[list[str], list[str]]:
     """A scene whose cues hold their speech, its next lines hanging under it."""
     lines, expected = ["INT. SIGNAL BOX - NIGHT", ""], ["scene_heading", "blank"]
