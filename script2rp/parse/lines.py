@@ -103,7 +103,7 @@ class Lines:
     """The parallel per-line lists (see the module doc)."""
 
     __slots__ = ("raw", "text", "indent", "core", "furniture", "debris", "n", "shapes", "headings", "lens", "wrapped",
-                 "marked")
+                 "backwards", "marked")
 
     def __init__(self, lines: list[str], page_markers: frozenset[int] = frozenset()) -> None:
         joined = "\n".join(lines)
@@ -117,7 +117,8 @@ class Lines:
         n = self.n = len(text)
         wrapped = "\n" + "\n".join(text) + "\n"
         self.wrapped = wrapped  # "\n" + the stripped lines + "\n", for whole-text scans
-        ends = [n - 1 - i for i in self.hits(_CAND_END, wrapped[::-1])]
+        self.backwards = wrapped[::-1]  # for scans that start from what ends a line
+        ends = [n - 1 - i for i in self.hits(_CAND_END, self.backwards)]
         cands = set(self.hits(_CAND_START))
         if "ı" in wrapped or "İ" in wrapped or "ſ" in wrapped:  # fold like IGNORECASE does
             cands.update(self.hits(_CAND_WORD_ANY_CASE))

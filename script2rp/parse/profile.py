@@ -273,7 +273,7 @@ def learn(p: Lines) -> Profile:
     a.speech.update(a.speech_cols)
     a.first_speech.update(a.first_cols)
     inline = _action_and_inline(p, in_block, a, caps)
-    inline.update(_title_case_inline(p))
+    inline.update(_title_case_speakers(_INLINE_BACKWARDS, p.backwards))  # "Monica: There's nothing to tell!"
     prof = _profile(a, p.indent, caseless)
     title_names = _title_names(p, titled)
     blocks = a.blocks  # cues on a line of their own
@@ -281,7 +281,7 @@ def learn(p: Lines) -> Profile:
         prof.title_cues = True  # cues are typed in title case: their columns say nothing
         prof.indented = False
         blocks += sum(p.shapes[p.core[i]][1] in title_names for i in titled)
-    prof.names |= title_names | _colon_names(p)
+    prof.names |= title_names | frozenset(_title_case_speakers(_ALONE_BACKWARDS, p.backwards))  # "First Citizen:" over speech
     hung = inline.pop("\0hanging", 0)
     lines = sum(inline.values())
     prof.inline_hanging = lines > 0 and hung >= 0.3 * lines
@@ -342,21 +342,20 @@ _LABELS = frozenset("NOTE NOTES SCENE TITLE SUBTITLE SUBTITLES CAPTION CARD SUPE
                     "DATE PAGE CUT FADE DISSOLVE CREDITS SOURCE SETTING TIME PLACE AUTHOR BY".split())
 
 
-# A title-case name and a colon alone on a line over text ("First Citizen:", a play's layout).
-_COLON_CUE = re.compile(r"\n((?:Mc)?[A-Z][a-z]+(?: (?:Mc)?[A-Z][a-z]+){0,2}):\n(?=[^\n])")
+# Title-case speakers, found by a scan of the reversed text: each ": " or ":\n" is a
+# literal to search for, from which the name is read backwards to its line's start (a scan
+# forwards would try every line). "Mc" names too.
+_NAME_BACKWARDS = r"((?:[a-z]+[A-Z](?:cM)? ){0,2}[a-z]+[A-Z](?:cM)?)\n"
+_INLINE_BACKWARDS = re.compile(r" :" + _NAME_BACKWARDS)  # "Monica: There's nothing to tell!"
+_ALONE_BACKWARDS = re.compile(r"\n:" + _NAME_BACKWARDS)  # "First Citizen:" alone over the speech
+_LABELS = frozenset("NOTE NOTES SCENE TITLE SUBTITLE SUBTITLES CAPTION CARD SUPER INSERT LATER WRITTEN DRAFT "
+                    "DATE PAGE CUT FADE DISSOLVE CREDITS SOURCE SETTING TIME PLACE AUTHOR BY".split())
 
 
-def _colon_names(p: Lines) -> frozenset[str]:
-    """Title-case names standing alone with a colon over their speech, three times or more."""
-    counts = Counter(m.upper() for m in _COLON_CUE.findall(p.wrapped))
-    return frozenset(name for name, k in counts.items() if k >= 3 and name not in _LABELS)
-
-
-def _title_case_inline(p: Lines) -> Counter[str]:
-    """Names of lines that hold a title-case cue and its speech, found by one scan of the
-    whole text: only names that open three such lines or more (so "Note: ..." or a line of
-    action in a normal script is no cue)."""
-    counts = Counter(m.upper() for m in _TITLE_CASE_INLINE.findall(p.wrapped))
+def _title_case_speakers(pattern: re.Pattern[str], backwards: str) -> Counter[str]:
+    """Names `pattern` finds in the reversed text three times or more, labels ("Note:")
+    aside, in upper case."""
+    counts = Counter(m[::-1].upper() for m in pattern.findall(backwards))
     return Counter({name: k for name, k in counts.items() if k >= 3 and name not in _LABELS})
 
 

@@ -428,8 +428,7 @@ class _Tagger:
                 return False  # a lower-case name: only where this script puts its cues
         # (a name with a voice extension, "MAYOR (V.O.)", is a cue wherever it stands: a PDF's
         # text may put it at the speech column)
-        voiced = shape == 1 and "(" in core and _VOICE_EXTENSION.search(core) is not None
-        if prof.indented and x <= self.speech_side_edge and not (prof.cue_at(x) or known or voiced):
+        if prof.indented and x <= self.speech_side_edge and not (prof.cue_at(x) or known or _voiced(core, shape)):
             return False
         j, gap = self._next_content(i)
         if j < 0:
@@ -447,7 +446,7 @@ class _Tagger:
             return False
         y = p.indent[j]
         if prof.indented:
-            if y > x - 3 and not (voiced and y <= x + 2):
+            if y > x - 3 and not (y <= x + 2 and _voiced(core, shape)):
                 return False  # centred display text: the next line is no further left
             if y >= prof.cue and profile.flush_right(p, i, j):
                 return False  # lines set flush right, right of where cues start: a transition over lines
@@ -476,6 +475,8 @@ class _Tagger:
         if not prof.inline_names:
             return False
         if t[:1].islower() or t[1:2].islower():  # a known name typed in lower or title case
+            if t.split(None, 1)[0].rstrip(":").upper() not in prof.first_words:
+                return False  # (most lines: a word no inline name starts with)
             split = split_inline_cue(t, any_case=True)  # ("guido (v.o.): Maestro...", "Monica: Wait!")
             if not split or self.p.shape(split[0])[1] not in prof.inline_names:
                 return False
@@ -659,6 +660,11 @@ def _prose_line(text: str) -> bool:
         and sum(w[0].islower() for w in words) >= 0.6 * len(words)
         and len(text) >= 3 * len(words)
     )
+
+
+def _voiced(core: str, shape: int) -> bool:
+    """A capitalised name with a voice extension: "MAYOR (V.O.)", "ANNE (O.S.)"."""
+    return shape == 1 and "(" in core and _VOICE_EXTENSION.search(core) is not None
 
 
 def tag_lines(lines: list[str], hints: dict[int, LineType] | None = None) -> list[LineType]:
