@@ -15,6 +15,10 @@ SCENE_NO = r"[A-Z]{0,2}\d{1,4}[A-Z]{0,3}"
 # A line numbered at both ends with the same scene number, in any case ("12  INT. HOUSE  12",
 # "a73  int. car - day  a73": a shooting script lower-cased); group 2 is what lies between.
 NUMBERED_BOTH_ENDS = re.compile(r"^(" + SCENE_NO + r")\.?\s+(\S.*\S)\s+\1\.?\s*\**$", re.IGNORECASE)
+# A voice extension in parentheses: "(V.O.)", "(V/O)", "(O.S.)", "(OC)", "(PRE-LAP)".
+VOICE_EXTENSION = re.compile(r"\(\s*(?:V\.?\s?[/.]?\s?O|O\.?\s?[/.]?\s?[SC]|PRE-?LAP)\.?\s*\)", re.IGNORECASE)
+# A transcript's scene line: "[Scene: Central Perk, ...]".
+BRACKETED_SCENE = re.compile(r"\[\s*scene\s*:\s*", re.IGNORECASE)
 
 # --- page furniture -----------------------------------------------------------------
 _PAGE_MARKER = re.compile(

@@ -335,19 +335,13 @@ def _action_and_inline(p: Lines, in_block: bytearray, a: _Anchors, caps: list[in
     return inline
 
 
-# A title-case name and a colon opening a line, the speech after it ("Monica: There's nothing
-# to tell!", as TV transcripts write them); labels that are no speaker aside.
-_TITLE_CASE_INLINE = re.compile(r"\n((?:Mc)?[A-Z][a-z]+(?: (?:Mc)?[A-Z][a-z]+){0,2}): (?=\S)")
-_LABELS = frozenset("NOTE NOTES SCENE TITLE SUBTITLE SUBTITLES CAPTION CARD SUPER INSERT LATER WRITTEN DRAFT "
-                    "DATE PAGE CUT FADE DISSOLVE CREDITS SOURCE SETTING TIME PLACE AUTHOR BY".split())
-
-
 # Title-case speakers, found by a scan of the reversed text: each ": " or ":\n" is a
 # literal to search for, from which the name is read backwards to its line's start (a scan
 # forwards would try every line). "Mc" names too.
 _NAME_BACKWARDS = r"((?:[a-z]+[A-Z](?:cM)? ){0,2}[a-z]+[A-Z](?:cM)?)\n"
 _INLINE_BACKWARDS = re.compile(r" :" + _NAME_BACKWARDS)  # "Monica: There's nothing to tell!"
 _ALONE_BACKWARDS = re.compile(r"\n:" + _NAME_BACKWARDS)  # "First Citizen:" alone over the speech
+# (labels that open a line with a colon and are no speaker)
 _LABELS = frozenset("NOTE NOTES SCENE TITLE SUBTITLE SUBTITLES CAPTION CARD SUPER INSERT LATER WRITTEN DRAFT "
                     "DATE PAGE CUT FADE DISSOLVE CREDITS SOURCE SETTING TIME PLACE AUTHOR BY".split())
 

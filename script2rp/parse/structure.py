@@ -84,7 +84,7 @@ from script2rp.model import Action, Dialogue, Element, Scene, Screenplay, Tagged
 from script2rp.parse.cast import DEFAULT_MAIN_THRESHOLD, count_cast
 from script2rp.parse.names import canonical_extension, has_contd, normalise_cue
 from script2rp.parse.patterns import OMITTED as _OMITTED
-from script2rp.parse.patterns import heading_strength, split_dual_cue, split_inline_cue
+from script2rp.parse.patterns import BRACKETED_SCENE, VOICE_EXTENSION, heading_strength, split_dual_cue, split_inline_cue
 
 __all__ = [
     "build_screenplay",
@@ -111,7 +111,6 @@ _HEADING_LEADING_NUMBER = re.compile(
     r"^" + _SCENE_NO + r"\s+(?=(?:INT|EXT|EST|I/E|E/I|INTERIOR|EXTERIOR)\b)", re.IGNORECASE
 )
 _HEADING_TRAILING_NUMBER = re.compile(r"\s{2,}" + _SCENE_NO + r"$")
-_BRACKETED_SCENE = re.compile(r"^\[\s*scene\s*:\s*", re.IGNORECASE)
 _LINE_END_HYPHEN = re.compile(r"[-\u2010][ \t]*\n")
 _COMPOUND_PREFIXES = frozenset(
     "self well ill half all ex non anti co cross semi multi pre post pro quasi pseudo so "
@@ -155,7 +154,8 @@ def clean_heading(text: str) -> str:
     """Scene heading without scene numbers or revision marks, single-spaced, upper case."""
     s = text.strip().rstrip("*").strip()
     if s[:1] == "[":  # a transcript's "[Scene: Central Perk.]"
-        s = _BRACKETED_SCENE.sub("", s).rstrip("]").strip()
+        s = s[m.end() :] if (m := BRACKETED_SCENE.match(s)) else s
+        s = s.rstrip("]").strip()
     # (its number has a digit among the first three characters: most headings skip the regex)
     m = (s[:1].isdigit() or s[1:2].isdigit() or s[2:3].isdigit()) and _HEADING_BOTH_NUMBERS.match(s)
     if m:
@@ -325,13 +325,10 @@ def _block(codes: str, texts: list[str], a: int, b: int, dual: set[int],
     return _Block(a, raw, speaker, extension, a in dual, b - 1, None, items, notes)
 
 
-_EXTENSION_LINE = re.compile(r"^\(\s*(?:V\.?\s?[/.]?\s?O\.?|O\.?\s?[/.]?\s?[SC]\.?|PRE-?LAP)\s*\)$", re.IGNORECASE)
-
-
 def _extension_line(text: str) -> str | None:
     """The extension a line holds alone ("(V.O.)", "(O.S.)"), spelled as cues spell it."""
     t = text.strip()
-    return canonical_extension(t) if _EXTENSION_LINE.match(t) else None
+    return canonical_extension(t) if VOICE_EXTENSION.fullmatch(t) else None
 
 
 _GAP = re.compile(r"\S(\s{3,})(?=\S)")

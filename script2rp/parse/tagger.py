@@ -31,9 +31,11 @@ from contextlib import contextmanager
 from script2rp.model import LineType, TaggedLine, TextForm
 from script2rp.parse.lines import Lines, double_spaced
 from script2rp.parse.patterns import (
+    BRACKETED_SCENE,
     HONORIFIC,
     NUMBERED_BOTH_ENDS,
     TIME_ONLY,
+    VOICE_EXTENSION,
     WORD,
     ends_sentence,
     is_transition,
@@ -52,8 +54,6 @@ _KEYWORDS = frozenset(("INT", "EXT", "EST", "I/E", "E/I"))  # the first three le
 _TRANSITION_WORDS = frozenset("CUT FADE DISSOLVE WIPE SMASH MATCH JUMP TIME HARD SNAP QUICK SLOW CROSS BACK".split())
 _SENTENCE_STOP = re.compile(r"[.!?]['\"”’)]?$")
 _SPEECH_KINDS = frozenset(("dialogue", "parenthetical", "lyrics"))
-_VOICE_EXTENSION = re.compile(r"\(\s*(?:V\.?\s?[/.]?\s?O|O\.?\s?[/.]?\s?[SC])\.?\s*\)", re.IGNORECASE)
-_BRACKETED_SCENE = re.compile(r"\[\s*scene\s*:", re.IGNORECASE)
 _UNWRAPPED = 120  # action lines this wide (90th percentile, indent included) were never wrapped to a page
 _CREDIT = re.compile(r"(?:(?:an?\s+)?(?:original\s+)?(?:screenplay|teleplay|story|written|script|adapted)\s+)?by\b", re.I)
 
@@ -128,11 +128,12 @@ class _Tagger:
             elif debris[i]:
                 tags[i] = "page_marker"
                 self._blank(i)
-            elif furniture[i] and not (self.state == CUE and self._spoken_number(i)):
-                tags[i] = "page_marker"
-                self.block_indent = None  # a speech may go on after a page break at another indent
             elif furniture[i]:
-                self._dialogue(i)
+                if self.state == CUE and self._spoken_number(i):
+                    self._dialogue(i)
+                else:
+                    tags[i] = "page_marker"
+                    self.block_indent = None  # a speech may go on after a page break at another indent
             elif hints and i in hints:
                 self._hinted(i, hints[i])
             elif plain[i]:
@@ -566,7 +567,7 @@ class _Tagger:
         numbered = t[0] != p.core[i][0] and self._numbered(i)
         transition = is_transition(core, is_upper)
         heading = (is_upper or core[0] in "IiEeİı") and p.heading(core) == 2 or core[0] == "[" and (
-            _BRACKETED_SCENE.match(core) is not None  # a transcript's "[Scene: Central Perk ...]"
+            BRACKETED_SCENE.match(core) is not None  # a transcript's "[Scene: Central Perk ...]"
         )
         return core, is_upper, numbered, transition, heading
 
@@ -664,7 +665,7 @@ def _prose_line(text: str) -> bool:
 
 def _voiced(core: str, shape: int) -> bool:
     """A capitalised name with a voice extension: "MAYOR (V.O.)", "ANNE (O.S.)"."""
-    return shape == 1 and "(" in core and _VOICE_EXTENSION.search(core) is not None
+    return shape == 1 and "(" in core and VOICE_EXTENSION.search(core) is not None
 
 
 def tag_lines(lines: list[str], hints: dict[int, LineType] | None = None) -> list[LineType]:
